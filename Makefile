@@ -1,0 +1,55 @@
+# loris — see README.md.
+GO        ?= go
+BIN       ?= bin
+PKGS      := ./...
+FUZZTIME  ?= 60s
+SHORTFUZZ ?= 8s
+
+.PHONY: all build test unit e2e bench fuzz fuzz-short lint demo deps clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# test: lint, unit tests, a short fuzz pass and the end-to-end tests against
+# real Open vSwitch. System packages are installed when missing (as root);
+# without root the e2e tests are skipped and the run says so.
+test: lint
+	@if scripts/deps.sh; then \
+		echo "== unit + e2e tests (real Open vSwitch)"; \
+		$(GO) test -count=1 -timeout 20m $(PKGS); \
+	else \
+		echo "== NOTE: end-to-end tests SKIPPED: not root and system packages missing (see above)"; \
+		LORIS_E2E=skip $(GO) test -count=1 -timeout 20m $(PKGS); \
+	fi
+	@$(MAKE) --no-print-directory fuzz-short
+
+unit:
+	LORIS_E2E=skip $(GO) test -count=1 $(PKGS)
+
+e2e:
+	scripts/deps.sh
+	$(GO) test -count=1 -v -timeout 20m ./e2e/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# fuzz runs every fuzz target for FUZZTIME; fuzz-short is the bounded pass CI runs.
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+fuzz-short:
+	scripts/fuzz.sh $(SHORTFUZZ)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+demo: build
+	scripts/deps.sh
+	scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)
