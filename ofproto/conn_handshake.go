@@ -1,0 +1,77 @@
+package ofproto
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Handshake exchanges HELLO with the peer, offering only OpenFlow 1.3. When
+// the peer's HELLO does not admit 1.3 it answers ERROR HELLO_FAILED /
+// INCOMPATIBLE, closes the connection and returns a *HandshakeError. Any
+// failure closes the connection. It must run before Serve reads anything
+// (Serve calls it when it has not been called).
+func (c *Conn) Handshake(ctx context.Context) error {
+	if !c.handshakeStarted.CompareAndSwap(false, true) {
+		return errors.New("ofproto: handshake already started")
+	}
+	// Closing is the only way to interrupt a blocked read; a handshake cut
+	// short leaves nothing worth keeping anyway.
+	stop := context.AfterFunc(ctx, func() {
+		c.closeWithError(fmt.Errorf("ofproto: handshake: %w", context.Cause(ctx)))
+	})
+	defer stop()
+
+	if _, err := c.Send(&Hello{Versions: []uint8{Version}}); err != nil {
+		return err
+	}
+	frame, err := c.in.next()
+	if err != nil {
+		return c.fail(fmt.Errorf("ofproto: handshake: reading peer HELLO: %w", err))
+	}
+	h, _ := DecodeHeader(frame) // next has checked the length
+	if h.Type != TypeHello {
+		return c.fail(&HandshakeError{PeerVersion: h.Version, Reason: fmt.Sprintf("peer opened with %s instead of HELLO", h.Type)})
+	}
+	var hello Hello
+	if err := hello.DecodeBody(frame[HeaderLen:]); err != nil {
+		return c.fail(err)
+	}
+	if !hello.Supports(h.Version, Version) {
+		herr := &HandshakeError{PeerVersion: h.Version, PeerVersions: hello.Versions, Reason: "peer does not speak OpenFlow 1.3"}
+		// The peer gets the reason before the connection closes; a failed
+		// write only means it will not see it.
+		if pos, err := c.out.enqueue([]uint32{h.XID}, []Message{helloFailed("loris speaks only OpenFlow 1.3 (0x04)")}); err == nil {
+			c.out.flush(pos)
+		}
+		return c.fail(herr)
+	}
+	c.handshakeDone.Store(true)
+	return nil
+}
+
+// fail closes the connection for err and returns the recorded reason
+// (which may be an earlier one, such as the handshake context ending).
+func (c *Conn) fail(err error) error {
+	c.closeWithError(err)
+	return c.err
+}
+
+// helloFailed is ERROR HELLO_FAILED/INCOMPATIBLE with a text explanation.
+// TODO(h2): use ErrorMsg once the message types land.
+func helloFailed(reason string) Message {
+	body := binary.BigEndian.AppendUint16(nil, 0) // OFPET_HELLO_FAILED
+	body = binary.BigEndian.AppendUint16(body, 0) // OFPHFC_INCOMPATIBLE
+	return &rawMessage{t: TypeError, body: append(body, reason...)}
+}
+
+// rawMessage is an already encoded body.
+type rawMessage struct {
+	t    Type
+	body []byte
+}
+
+func (m *rawMessage) Type() Type                 { return m.t }
+func (m *rawMessage) AppendBody(b []byte) []byte { return append(b, m.body...) }
+func (m *rawMessage) DecodeBody(b []byte) error  { m.body = b; return nil }

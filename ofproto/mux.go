@@ -1,0 +1,63 @@
+package ofproto
+
+import "sync"
+
+// Handler receives the messages of a connection that are not replies to a
+// pending request (PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited
+// ERROR, ...). See Conn.Serve for when it runs and how long m stays valid.
+type Handler interface {
+	ServeOpenFlow(c *Conn, h Header, m Message)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(c *Conn, h Header, m Message)
+
+func (f HandlerFunc) ServeOpenFlow(c *Conn, h Header, m Message) { f(c, h, m) }
+
+// ServeMux routes messages to handlers by type; types without a handler go
+// to the default handler (set with HandleDefault), or are dropped.
+type ServeMux struct {
+	mu       sync.RWMutex
+	byType   map[Type]Handler
+	fallback Handler
+}
+
+// NewServeMux returns an empty mux.
+func NewServeMux() *ServeMux { return &ServeMux{byType: make(map[Type]Handler)} }
+
+// Handle routes messages of type t to h, replacing any earlier handler for
+// t; a nil h removes the route.
+func (mux *ServeMux) Handle(t Type, h Handler) {
+	mux.mu.Lock()
+	defer mux.mu.Unlock()
+	if h == nil {
+		delete(mux.byType, t)
+		return
+	}
+	mux.byType[t] = h
+}
+
+// HandleFunc routes messages of type t to f.
+func (mux *ServeMux) HandleFunc(t Type, f func(c *Conn, h Header, m Message)) {
+	mux.Handle(t, HandlerFunc(f))
+}
+
+// HandleDefault sets the handler for types without their own (nil drops
+// them).
+func (mux *ServeMux) HandleDefault(h Handler) {
+	mux.mu.Lock()
+	defer mux.mu.Unlock()
+	mux.fallback = h
+}
+
+func (mux *ServeMux) ServeOpenFlow(c *Conn, h Header, m Message) {
+	mux.mu.RLock()
+	hd, ok := mux.byType[h.Type]
+	if !ok {
+		hd = mux.fallback
+	}
+	mux.mu.RUnlock()
+	if hd != nil {
+		hd.ServeOpenFlow(c, h, m)
+	}
+}
