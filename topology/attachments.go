@@ -8,7 +8,12 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
+
+// ReservedPortPrefix starts the names of bridge ports loris creates itself
+// (such as the tunnel port), so container ports may not use it.
+const ReservedPortPrefix = "loris-"
 
 var ipv4Broadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 
@@ -105,6 +110,9 @@ func validateAttachmentFields(a Attachment) error {
 	if a.Port != "" {
 		if err := validateLinkName("port", a.Port); err != nil {
 			return err
+		}
+		if strings.HasPrefix(a.Port, ReservedPortPrefix) {
+			return fmt.Errorf("port %q: names starting with %q are reserved for loris's own ports: %w", a.Port, ReservedPortPrefix, ErrInvalid)
 		}
 	}
 	if err := validateObjectName("pod", a.Pod); err != nil {

@@ -248,6 +248,7 @@ func TestAttach(t *testing.T) {
 		"long ifname":       func(a *Attachment) { a.IfName = "eth0123456789012" },
 		"empty ifname":      func(a *Attachment) { a.IfName = "" },
 		"bad port":          func(a *Attachment) { a.Port = "p/5" },
+		"reserved port":     func(a *Attachment) { a.Port = "loris-tun" },
 		"bad pod name":      func(a *Attachment) { a.Pod = "Blue" },
 		"multicast MAC":     func(a *Attachment) { a.MAC = MAC{1, 0, 0x5e, 0, 0, 1} },
 		"no IP":             func(a *Attachment) { a.IP = netip.Prefix{} },
