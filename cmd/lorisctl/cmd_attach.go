@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+)
+
+// attachFlags are the attach options as given on the command line.
+type attachFlags struct {
+	ip     string
+	pod    string
+	mac    string
+	ifname string
+	netns  string
+	pid    int
+	ovsdb  string
+	bridge string
+	mtu    int
+}
+
+func newAttachCmd(a *app) *cobra.Command {
+	var f attachFlags
+	c := &cobra.Command{
+		Use:   "attach CONTAINER",
+		Short: "Give a container an interface on its pod's network",
+		Long: `attach runs on the container host. It registers the attachment with
+the controller (which checks the pod and that MAC and IP are unique in it,
+and picks a MAC when --mac is not given), then creates a veth pair: the
+container end goes into the container's network namespace with the MAC,
+address and MTU; the host end joins the loris bridge.
+
+The container's namespace comes from --netns NAME (/var/run/netns/NAME;
+CONTAINER is then just a label), --pid PID (/proc/PID/ns/net), or else from
+Docker (docker inspect CONTAINER). The MTU defaults to what the host's
+tunnel leaves room for: vxlan 1450, gre 1462, geneve 1400.
+
+If any step fails, everything made so far is removed again, including the
+controller's record, and the error is reported.`,
+		Example: `  lorisctl attach web-1 --pod web --ip 10.244.1.2/24
+  lorisctl attach c1 --netns c1 --ip 10.244.1.3/24 --mac 02:00:00:00:01:03 --ifname eth1
+  lorisctl attach c2 --pid 4242 --ip 10.244.1.4/24 --ovsdb unix:/run/h1/db.sock`,
+		Args: exactArgs("CONTAINER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAttach(cmd, a, args[0], f)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.ip, "ip", "", "container address with prefix length, e.g. 10.244.1.2/24 (required)")
+	fl.StringVar(&f.pod, "pod", "", "pod to join (default: the controller's default pod)")
+	fl.StringVar(&f.mac, "mac", "", "container MAC (default: chosen by the controller, unique in the pod)")
+	addTargetFlags(c, &f.ifname, &f.netns, &f.pid, &f.ovsdb, &f.bridge)
+	fl.IntVar(&f.mtu, "mtu", 0, "container interface MTU (default: by tunnel type)")
+	return c
+}
+
+// addTargetFlags are the flags attach and detach share.
+func addTargetFlags(c *cobra.Command, ifname, netns *string, pid *int, ovsdb, bridge *string) {
+	fl := c.Flags()
+	fl.StringVar(ifname, "ifname", "eth1", "interface name inside the container")
+	fl.StringVar(netns, "netns", "", "container network namespace name (ip netns)")
+	fl.IntVar(pid, "pid", 0, "pid of a process in the container's network namespace")
+	fl.StringVar(ovsdb, "ovsdb", "", "OVSDB to use, e.g. unix:/run/openvswitch/db.sock (default: ovs-vsctl's)")
+	fl.StringVar(bridge, "bridge", "br-loris", "bridge name")
+}
+
+func validateAttachFlags(container string, f *attachFlags) error {
+	if f.ip == "" {
+		return errors.New("--ip is required")
+	}
+	if _, err := validateCIDR(f.ip); err != nil {
+		return err
+	}
+	if f.mac != "" {
+		mac, err := validateMAC(f.mac)
+		if err != nil {
+			return err
+		}
+		f.mac = mac
+	}
+	if f.pod != "" {
+		if err := validateName("pod", f.pod); err != nil {
+			return err
+		}
+	}
+	for _, err := range []error{
+		validateContainer(container),
+		validateIfName("--ifname", f.ifname),
+		validateIfName("--bridge", f.bridge),
+		validateOVSDB(f.ovsdb),
+		validateMTU(f.mtu),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if f.netns != "" && f.pid != 0 {
+		return errors.New("--netns and --pid are mutually exclusive")
+	}
+	return nil
+}
+
+func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) error {
+	if err := validateAttachFlags(container, &f); err != nil {
+		return usageError{err}
+	}
+	client, err := a.client()
+	if err != nil {
+		return usageError{err}
+	}
+	ctx := cmd.Context()
+	r := a.runner()
+	ovs := ovsctl{r: r, db: f.ovsdb}
+
+	info, exists, err := ovs.bridge(ctx, f.bridge)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		return fmt.Errorf("bridge %s does not exist: run lorisctl host init first", f.bridge)
+	}
+	hostName := info.externalIDs[extHost]
+	if hostName == "" {
+		return fmt.Errorf("bridge %s has no loris host: run lorisctl host init first", f.bridge)
+	}
+	tunnel, err := ovs.tunnelType(ctx, f.bridge)
+	if err != nil {
+		return err
+	}
+	mtu := f.mtu
+	if mtu == 0 {
+		var ok bool
+		if mtu, ok = defaultMTU[tunnel]; !ok {
+			return fmt.Errorf("bridge %s has tunnel type %q, which has no default MTU: give --mtu", f.bridge, tunnel)
+		}
+	}
+	ns, err := resolveNetns(ctx, r, a.pathExists, container, f.netns, f.pid)
+	if err != nil {
+		return err
+	}
+	port := hostPortName(container, f.ifname)
+	peer := tempPeerName(container, f.ifname)
+	if err := checkNotAttached(ctx, ovs, container, f.ifname, port, peer); err != nil {
+		return err
+	}
+
+	att, raw, err := client.createAttachment(ctx, attachRequest{
+		Host: hostName, Container: container, IfName: f.ifname, Port: port,
+		MAC: f.mac, IP: f.ip, Pod: f.pod,
+	})
+	if err != nil {
+		return err
+	}
+	mac, err := validateMAC(att.MAC)
+	if err != nil || att.ID == "" {
+		return withdraw(ctx, a, client, att.ID,
+			fmt.Errorf("controller answered attachment %q with unusable MAC %q", att.ID, att.MAC))
+	}
+	steps := attachSteps(plumbing{
+		ovs: ovs, bridge: f.bridge, port: port, peer: peer, ifname: f.ifname,
+		mac: mac, cidr: f.ip, mtu: mtu, ns: ns, netdev: info.datapathType == "netdev",
+		attachmentID: att.ID, container: container,
+	})
+	if err := runSteps(ctx, r, steps); err != nil {
+		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, ns, err))
+	}
+
+	p := a.printer()
+	if p.json {
+		return p.rawJSON(raw)
+	}
+	return p.table([]string{"ID", "POD", "CONTAINER", "IFNAME", "MAC", "IP", "MTU", "PORT"},
+		[][]string{{att.ID, att.Pod, container, f.ifname, mac, f.ip, fmt.Sprint(mtu), port}})
+}
+
+// checkNotAttached refuses a second attach of the same container
+// interface before the controller is asked, so nothing needs undoing.
+func checkNotAttached(ctx context.Context, ovs ovsctl, container, ifname, port, peer string) error {
+	ifs, err := ovs.interfaces(ctx,
+		"external_ids:"+extContainer+"="+ovsValue(container),
+		"external_ids:"+extIfName+"="+ovsValue(ifname))
+	if err != nil {
+		return err
+	}
+	if len(ifs) > 0 {
+		return fmt.Errorf("%s %s is already attached as port %s (attachment %s): run lorisctl detach first",
+			container, ifname, ifs[0].name, ifs[0].externalIDs[extAttachment])
+	}
+	for _, link := range []string{port, peer} {
+		found, err := linkExists(ctx, ovs.r, link)
+		if err != nil {
+			return err
+		}
+		if found {
+			return fmt.Errorf("interface %s for %s %s already exists, left over from an earlier attach: run lorisctl detach %s --ifname %s",
+				link, container, ifname, container, ifname)
+		}
+	}
+	return nil
+}
+
+// withdraw deletes the controller's record of an attachment whose
+// plumbing failed, so the controller does not route to a port that does
+// not exist. It runs even if the user interrupted lorisctl.
+func withdraw(ctx context.Context, a *app, client *apiClient, id string, cause error) error {
+	if id == "" {
+		return cause
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
+	defer cancel()
+	if err := client.deleteAttachment(ctx, id); err != nil && !isNotFound(err) {
+		return fmt.Errorf("%w; removing attachment %s from the controller also failed: %v", cause, id, err)
+	}
+	return cause
+}
+
+// detachResult is what detach did, for -o json.
+type detachResult struct {
+	Container        string `json:"container"`
+	IfName           string `json:"ifname"`
+	Attachment       string `json:"attachment,omitempty"`
+	Port             string `json:"port,omitempty"`
+	PortRemoved      bool   `json:"port_removed"`
+	VethRemoved      bool   `json:"veth_removed"`
+	ControllerAbsent bool   `json:"controller_already_gone,omitempty"`
+}
+
+func newDetachCmd(a *app) *cobra.Command {
+	var ifname, netns, ovsdb, bridge string
+	var pid int
+	c := &cobra.Command{
+		Use:   "detach CONTAINER",
+		Short: "Remove a container's interface from its pod's network",
+		Long: `detach runs on the container host. It finds the bridge port attach
+made for CONTAINER and --ifname, deletes the attachment at the controller
+(one already gone there is fine), removes the port from the bridge and
+deletes the veth pair (taking the container end with it). Detaching
+something not attached says so and succeeds. --netns and --pid are
+accepted for symmetry with attach; detach does not need them.`,
+		Example: `  lorisctl detach web-1
+  lorisctl detach c1 --ifname eth1 --ovsdb unix:/run/h1/db.sock`,
+		Args: exactArgs("CONTAINER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			container := args[0]
+			for _, err := range []error{
+				validateContainer(container),
+				validateIfName("--ifname", ifname),
+				validateIfName("--bridge", bridge),
+				validateOVSDB(ovsdb),
+			} {
+				if err != nil {
+					return usageError{err}
+				}
+			}
+			if netns != "" && pid != 0 {
+				return usageErrorf("--netns and --pid are mutually exclusive")
+			}
+			res, err := runDetach(cmd.Context(), a, container, ifname, bridge, ovsdb)
+			if err != nil {
+				return err
+			}
+			p := a.printer()
+			if p.json {
+				return p.value(res)
+			}
+			switch {
+			case res.PortRemoved:
+				note := ""
+				if res.ControllerAbsent {
+					note = " (the controller had already forgotten it)"
+				}
+				p.line("detached %s %s: attachment %s%s, port %s removed", container, ifname, res.Attachment, note, res.Port)
+			case res.VethRemoved:
+				p.line("%s %s had no port on bridge %s; removed leftover veth %s", container, ifname, bridge, res.Port)
+			default:
+				p.line("nothing to detach: %s %s has no port on bridge %s", container, ifname, bridge)
+			}
+			return nil
+		},
+	}
+	addTargetFlags(c, &ifname, &netns, &pid, &ovsdb, &bridge)
+	return c
+}
+
+func runDetach(ctx context.Context, a *app, container, ifname, bridge, ovsdb string) (detachResult, error) {
+	res := detachResult{Container: container, IfName: ifname}
+	client, err := a.client()
+	if err != nil {
+		return res, usageError{err}
+	}
+	r := a.runner()
+	ovs := ovsctl{r: r, db: ovsdb}
+	var found *ovsInterface
+	if _, exists, err := ovs.bridge(ctx, bridge); err != nil {
+		return res, err
+	} else if exists {
+		ports, err := ovs.ports(ctx, bridge)
+		if err != nil {
+			return res, err
+		}
+		ifs, err := ovs.interfaces(ctx,
+			"external_ids:"+extContainer+"="+ovsValue(container),
+			"external_ids:"+extIfName+"="+ovsValue(ifname))
+		if err != nil {
+			return res, err
+		}
+		for i := range ifs {
+			if slices.Contains(ports, ifs[i].name) {
+				found = &ifs[i]
+				break
+			}
+		}
+	}
+	if found == nil {
+		// No port, but a crash between creating the veth and adding the
+		// port can leave the veth behind.
+		res.Port = hostPortName(container, ifname)
+		removed, err := deleteLink(ctx, r, res.Port)
+		res.VethRemoved = removed
+		return res, err
+	}
+	res.Port = found.name
+	res.Attachment = found.externalIDs[extAttachment]
+	if res.Attachment != "" {
+		if err := client.deleteAttachment(ctx, res.Attachment); err != nil {
+			if !isNotFound(err) {
+				return res, err
+			}
+			res.ControllerAbsent = true
+		}
+	}
+	if _, err := ovs.vsctl(ctx, delPortArgs(bridge, found.name)...); err != nil {
+		return res, err
+	}
+	res.PortRemoved = true
+	removed, err := deleteLink(ctx, r, found.name)
+	res.VethRemoved = removed
+	return res, err
+}
+
+func newAttachmentsCmd(a *app) *cobra.Command {
+	var podName, hostName string
+	c := &cobra.Command{
+		Use:     "attachments",
+		Aliases: []string{"att"},
+		Short:   "List attachments known to the controller",
+		Example: `  lorisctl attachments
+  lorisctl attachments --pod web --host h1 -o json`,
+		Args: exactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			atts, raw, err := c.listAttachments(cmd.Context(), podName, hostName)
+			if err != nil {
+				return err
+			}
+			p := a.printer()
+			if p.json {
+				return p.rawJSON(raw)
+			}
+			return attachmentTable(p, atts, true)
+		},
+	}
+	c.Flags().StringVar(&podName, "pod", "", "only this pod's attachments")
+	c.Flags().StringVar(&hostName, "host", "", "only this host's attachments")
+	return c
+}
