@@ -1,0 +1,91 @@
+package policy
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	"github.com/lorispack/loris/topology"
+)
+
+// sortFlowSet puts flows in the documented order (table, priority
+// descending, then match) and groups by id, and drops exact duplicates.
+//
+// The match order compares fields structurally in the order Match.String
+// prints them rather than comparing rendered strings: same determinism, no
+// string building on the hot path.
+func sortFlowSet(fs *FlowSet) {
+	slices.SortFunc(fs.Flows, compareFlows)
+	fs.Flows = slices.CompactFunc(fs.Flows, func(a, b Flow) bool {
+		return compareFlows(a, b) == 0 && a.Cookie == b.Cookie && a.Instructions.String() == b.Instructions.String()
+	})
+	slices.SortFunc(fs.Groups, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+func compareFlows(a, b Flow) int {
+	if c := cmp.Compare(a.Table, b.Table); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
+		return c
+	}
+	return compareMatches(a.Match, b.Match)
+}
+
+func compareMatches(a, b Match) int {
+	if c := cmp.Compare(a.EthType, b.EthType); c != 0 {
+		return c
+	}
+	if c := compareOptional(a.TunID, b.TunID); c != 0 {
+		return c
+	}
+	if c := compareOptional(a.Metadata, b.Metadata); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.MetadataMask, b.MetadataMask); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.InPort, b.InPort); c != 0 {
+		return c
+	}
+	if c := compareMAC(a.EthSrc, b.EthSrc); c != 0 {
+		return c
+	}
+	if c := compareMAC(a.EthDst, b.EthDst); c != 0 {
+		return c
+	}
+	if c := compareMAC(a.EthDstMask, b.EthDstMask); c != 0 {
+		return c
+	}
+	if c := compareAddr(a.ArpSPA, b.ArpSPA); c != 0 {
+		return c
+	}
+	return compareMAC(a.ArpSHA, b.ArpSHA)
+}
+
+// Absent fields sort first.
+func compareOptional[T cmp.Ordered](a, b *T) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Compare(*a, *b)
+}
+
+func compareMAC(a, b *topology.MAC) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return slices.Compare(a[:], b[:])
+}
+
+func compareAddr(a, b netip.Addr) int { return a.Compare(b) }
