@@ -2,7 +2,6 @@ package ofproto
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -58,20 +57,8 @@ func (c *Conn) fail(err error) error {
 	return c.err
 }
 
-// helloFailed is ERROR HELLO_FAILED/INCOMPATIBLE with a text explanation.
-// TODO(h2): use ErrorMsg once the message types land.
+// helloFailed is ERROR HELLO_FAILED/INCOMPATIBLE with a text explanation,
+// which is what OpenFlow asks a side that cannot agree on a version to send.
 func helloFailed(reason string) Message {
-	body := binary.BigEndian.AppendUint16(nil, 0) // OFPET_HELLO_FAILED
-	body = binary.BigEndian.AppendUint16(body, 0) // OFPHFC_INCOMPATIBLE
-	return &rawMessage{t: TypeError, body: append(body, reason...)}
+	return &ErrorMsg{ErrType: ErrTypeHelloFailed, Code: ErrCodeHelloIncompatible, Data: []byte(reason)}
 }
-
-// rawMessage is an already encoded body.
-type rawMessage struct {
-	t    Type
-	body []byte
-}
-
-func (m *rawMessage) Type() Type                 { return m.t }
-func (m *rawMessage) AppendBody(b []byte) []byte { return append(b, m.body...) }
-func (m *rawMessage) DecodeBody(b []byte) error  { m.body = b; return nil }
