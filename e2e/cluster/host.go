@@ -67,10 +67,19 @@ var ofctlOptionsWithValue = map[string]bool{"-O": true, "--protocols": true, "-F
 // Options may precede the command; -O OpenFlow13 is added unless a
 // protocol option is given.
 func (h *Host) Ofctl(bridge string, args ...string) (string, error) {
+	full, err := ofctlArgs(h.BridgeTarget(bridge), args)
+	if err != nil {
+		return "", fmt.Errorf("ofctl on %s/%s: %w", h.Name, bridge, err)
+	}
+	return runCommand(context.Background(), h.Env(), "ovs-ofctl", full...)
+}
+
+// ofctlArgs puts target right after the command, which follows any options.
+func ofctlArgs(target string, args []string) ([]string, error) {
 	i := 0
 	hasProtocol := false
 	for i < len(args) && strings.HasPrefix(args[i], "-") {
-		if args[i] == "-O" || strings.HasPrefix(args[i], "--protocols") || strings.HasPrefix(args[i], "-O") {
+		if strings.HasPrefix(args[i], "-O") || strings.HasPrefix(args[i], "--protocols") {
 			hasProtocol = true
 		}
 		if ofctlOptionsWithValue[args[i]] {
@@ -79,16 +88,15 @@ func (h *Host) Ofctl(bridge string, args ...string) (string, error) {
 		i++
 	}
 	if i >= len(args) {
-		return "", fmt.Errorf("ofctl on %s/%s: no command in %q", h.Name, bridge, args)
+		return nil, fmt.Errorf("no command in %q", args)
 	}
 	var full []string
 	if !hasProtocol {
 		full = append(full, "-O", "OpenFlow13")
 	}
 	full = append(full, args[:i+1]...)
-	full = append(full, h.BridgeTarget(bridge))
-	full = append(full, args[i+1:]...)
-	return runCommand(context.Background(), h.Env(), "ovs-ofctl", full...)
+	full = append(full, target)
+	return append(full, args[i+1:]...), nil
 }
 
 // Appctl runs ovs-appctl against this host's ovs-vswitchd, for example
@@ -109,8 +117,12 @@ func (h *Host) DumpFlows(bridge string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return normalizeFlows(out), nil
+}
+
+func normalizeFlows(dump string) []string {
 	var flows []string
-	for _, line := range strings.Split(out, "\n") {
+	for _, line := range strings.Split(dump, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "OFPST_") || strings.HasPrefix(line, "NXST_") {
 			continue
@@ -118,7 +130,7 @@ func (h *Host) DumpFlows(bridge string) ([]string, error) {
 		flows = append(flows, strings.TrimSpace(flowStatField.ReplaceAllString(line, "")))
 	}
 	sort.Strings(flows)
-	return flows, nil
+	return flows
 }
 
 // StartProcess starts a background process in the host's namespace with

@@ -218,6 +218,19 @@ func listNamespaces() ([]string, error) {
 	return names, nil
 }
 
+// deleteLink deletes a root-namespace link unless it is already gone; the
+// kernel dismantles a deleted namespace asynchronously, so a veth whose
+// peer lived there may vanish between the check and the delete.
+func deleteLink(name string) error {
+	if !linkExists(name) {
+		return nil
+	}
+	if _, err := runCommand(context.Background(), nil, "ip", "link", "del", name); err != nil && linkExists(name) {
+		return err
+	}
+	return nil
+}
+
 func linkExists(name string) bool {
 	_, err := os.Stat("/sys/class/net/" + name)
 	return err == nil

@@ -84,7 +84,7 @@ func sweepCluster(prefix, dir string) ([]string, error) {
 		if !strings.HasPrefix(link, prefix+"-") || !linkExists(link) {
 			continue
 		}
-		if _, err := runCommand(context.Background(), nil, "ip", "link", "del", link); err != nil {
+		if err := deleteLink(link); err != nil {
 			return removed, err
 		}
 		removed = append(removed, "link "+link)

@@ -63,13 +63,11 @@ func (c *Cluster) teardown() {
 			errs = append(errs, err)
 		}
 	}
-	// The root end of a veth dies with its peer's namespace; this is for a
-	// build that failed between creating the link and moving its peer.
+	// The root end of a veth dies with its peer's namespace, but only once
+	// the kernel gets round to it; deleting it here makes teardown final.
 	for _, link := range links {
-		if linkExists(link) {
-			if _, err := runCommand(context.Background(), nil, "ip", "link", "del", link); err != nil {
-				errs = append(errs, err)
-			}
+		if err := deleteLink(link); err != nil {
+			errs = append(errs, err)
 		}
 	}
 
