@@ -1,56 +1,19 @@
 package main
 
-import "time"
+import (
+	"time"
 
-// These mirror the controller's JSON API. They are decoded from and encoded
-// to JSON only, so they are tied to the wire format rather than to the
-// controller's internal types.
+	"github.com/lorispack/loris/topology"
+)
 
-type host struct {
-	Name       string `json:"name"`
-	DatapathID string `json:"datapath_id"`
-	TunnelIP   string `json:"tunnel_ip"`
-	Tunnel     string `json:"tunnel"`
-}
+// Hosts, pods and attachments travel as the topology package's types;
+// the shapes below exist only in the controller's API.
 
-type pod struct {
-	Name string `json:"name"`
-	VNI  uint32 `json:"vni"`
-}
-
+// podDetail is GET /v1/pods/{name}.
 type podDetail struct {
-	Name    string       `json:"name"`
-	VNI     uint32       `json:"vni"`
-	Members []attachment `json:"members"`
-}
-
-type attachment struct {
-	ID        string    `json:"id"`
-	Host      string    `json:"host"`
-	Container string    `json:"container"`
-	IfName    string    `json:"ifname"`
-	Port      string    `json:"port"`
-	MAC       string    `json:"mac"`
-	IP        string    `json:"ip"`
-	Pod       string    `json:"pod"`
-	Created   time.Time `json:"created"`
-}
-
-// attachRequest leaves MAC and pod out when empty so the controller picks
-// a MAC and uses the default pod.
-type attachRequest struct {
-	Host      string `json:"host"`
-	Container string `json:"container"`
-	IfName    string `json:"ifname"`
-	Port      string `json:"port"`
-	MAC       string `json:"mac,omitempty"`
-	IP        string `json:"ip"`
-	Pod       string `json:"pod,omitempty"`
-}
-
-type podRequest struct {
-	Name string `json:"name"`
-	VNI  uint32 `json:"vni,omitempty"`
+	Name    string                `json:"name"`
+	VNI     uint32                `json:"vni"`
+	Members []topology.Attachment `json:"members"`
 }
 
 type controllerStatus struct {

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/lorispack/loris/topology"
 )
 
 // apiClient talks to the controller's HTTP JSON API.
@@ -136,14 +138,14 @@ func (c *apiClient) status(ctx context.Context) (controllerStatus, []byte, error
 	return s, raw, err
 }
 
-func (c *apiClient) listHosts(ctx context.Context) ([]host, []byte, error) {
-	var hs []host
+func (c *apiClient) listHosts(ctx context.Context) ([]topology.Host, []byte, error) {
+	var hs []topology.Host
 	raw, err := c.do(ctx, http.MethodGet, "/v1/hosts", nil, nil, &hs)
 	return hs, raw, err
 }
 
-func (c *apiClient) putHost(ctx context.Context, h host) (host, []byte, error) {
-	var out host
+func (c *apiClient) putHost(ctx context.Context, h topology.Host) (topology.Host, []byte, error) {
+	var out topology.Host
 	raw, err := c.do(ctx, http.MethodPost, "/v1/hosts", nil, h, &out)
 	return out, raw, err
 }
@@ -153,14 +155,14 @@ func (c *apiClient) removeHost(ctx context.Context, name string, force bool) err
 	return err
 }
 
-func (c *apiClient) listPods(ctx context.Context) ([]pod, []byte, error) {
-	var ps []pod
+func (c *apiClient) listPods(ctx context.Context) ([]topology.Pod, []byte, error) {
+	var ps []topology.Pod
 	raw, err := c.do(ctx, http.MethodGet, "/v1/pods", nil, nil, &ps)
 	return ps, raw, err
 }
 
-func (c *apiClient) createPod(ctx context.Context, p podRequest) (pod, []byte, error) {
-	var out pod
+func (c *apiClient) createPod(ctx context.Context, p topology.Pod) (topology.Pod, []byte, error) {
+	var out topology.Pod
 	raw, err := c.do(ctx, http.MethodPost, "/v1/pods", nil, p, &out)
 	return out, raw, err
 }
@@ -176,7 +178,7 @@ func (c *apiClient) deletePod(ctx context.Context, name string, force bool) erro
 	return err
 }
 
-func (c *apiClient) listAttachments(ctx context.Context, podName, hostName string) ([]attachment, []byte, error) {
+func (c *apiClient) listAttachments(ctx context.Context, podName, hostName string) ([]topology.Attachment, []byte, error) {
 	q := url.Values{}
 	if podName != "" {
 		q.Set("pod", podName)
@@ -184,14 +186,14 @@ func (c *apiClient) listAttachments(ctx context.Context, podName, hostName strin
 	if hostName != "" {
 		q.Set("host", hostName)
 	}
-	var out []attachment
+	var out []topology.Attachment
 	raw, err := c.do(ctx, http.MethodGet, "/v1/attachments", q, nil, &out)
 	return out, raw, err
 }
 
-func (c *apiClient) createAttachment(ctx context.Context, r attachRequest) (attachment, []byte, error) {
-	var out attachment
-	raw, err := c.do(ctx, http.MethodPost, "/v1/attachments", nil, r, &out)
+func (c *apiClient) createAttachment(ctx context.Context, att topology.Attachment) (topology.Attachment, []byte, error) {
+	var out topology.Attachment
+	raw, err := c.do(ctx, http.MethodPost, "/v1/attachments", nil, att, &out)
 	return out, raw, err
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
+
+	"github.com/lorispack/loris/topology"
 
 	"github.com/spf13/cobra"
 )
@@ -67,23 +70,30 @@ func addTargetFlags(c *cobra.Command, ifname, netns *string, pid *int, ovsdb, br
 	fl.StringVar(bridge, "bridge", "br-loris", "bridge name")
 }
 
-func validateAttachFlags(container string, f *attachFlags) error {
+// attachRequest is the validated form of attach's arguments.
+type attachRequest struct {
+	ip  netip.Prefix
+	mac topology.MAC // zero: the controller chooses
+}
+
+func validateAttachFlags(container string, f attachFlags) (attachRequest, error) {
+	var req attachRequest
 	if f.ip == "" {
-		return errors.New("--ip is required")
+		return req, errors.New("--ip is required")
 	}
-	if _, err := validateCIDR(f.ip); err != nil {
-		return err
+	ip, err := validateCIDR(f.ip)
+	if err != nil {
+		return req, err
 	}
+	req.ip = ip
 	if f.mac != "" {
-		mac, err := validateMAC(f.mac)
-		if err != nil {
-			return err
+		if req.mac, err = validateMAC(f.mac); err != nil {
+			return req, err
 		}
-		f.mac = mac
 	}
 	if f.pod != "" {
 		if err := validateName("pod", f.pod); err != nil {
-			return err
+			return req, err
 		}
 	}
 	for _, err := range []error{
@@ -94,17 +104,18 @@ func validateAttachFlags(container string, f *attachFlags) error {
 		validateMTU(f.mtu),
 	} {
 		if err != nil {
-			return err
+			return req, err
 		}
 	}
 	if f.netns != "" && f.pid != 0 {
-		return errors.New("--netns and --pid are mutually exclusive")
+		return req, errors.New("--netns and --pid are mutually exclusive")
 	}
-	return nil
+	return req, nil
 }
 
 func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) error {
-	if err := validateAttachFlags(container, &f); err != nil {
+	req, err := validateAttachFlags(container, f)
+	if err != nil {
 		return usageError{err}
 	}
 	client, err := a.client()
@@ -147,21 +158,24 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		return err
 	}
 
-	att, raw, err := client.createAttachment(ctx, attachRequest{
+	att, raw, err := client.createAttachment(ctx, topology.Attachment{
 		Host: hostName, Container: container, IfName: f.ifname, Port: port,
-		MAC: f.mac, IP: f.ip, Pod: f.pod,
+		MAC: req.mac, IP: req.ip, Pod: f.pod,
 	})
 	if err != nil {
 		return err
 	}
-	mac, err := validateMAC(att.MAC)
-	if err != nil || att.ID == "" {
-		return withdraw(ctx, a, client, att.ID,
-			fmt.Errorf("controller answered attachment %q with unusable MAC %q", att.ID, att.MAC))
+	if att.ID == "" {
+		return errors.New("controller created the attachment but returned no id")
 	}
+	if err := att.MAC.ValidateUnicast(); err != nil {
+		return withdraw(ctx, a, client, att.ID,
+			fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err))
+	}
+	mac := att.MAC.String()
 	steps := attachSteps(plumbing{
 		ovs: ovs, bridge: f.bridge, port: port, peer: peer, ifname: f.ifname,
-		mac: mac, cidr: f.ip, mtu: mtu, ns: ns, netdev: info.datapathType == "netdev",
+		mac: mac, cidr: req.ip.String(), mtu: mtu, ns: ns, netdev: info.datapathType == "netdev",
 		attachmentID: att.ID, container: container,
 	})
 	if err := runSteps(ctx, r, steps); err != nil {
@@ -173,7 +187,7 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		return p.rawJSON(raw)
 	}
 	return p.table([]string{"ID", "POD", "CONTAINER", "IFNAME", "MAC", "IP", "MTU", "PORT"},
-		[][]string{{att.ID, att.Pod, container, f.ifname, mac, f.ip, fmt.Sprint(mtu), port}})
+		[][]string{{att.ID, att.Pod, container, f.ifname, mac, req.ip.String(), fmt.Sprint(mtu), port}})
 }
 
 // checkNotAttached refuses a second attach of the same container

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lorispack/loris/topology"
 )
 
 func newHostCmd(a *app) *cobra.Command {
@@ -107,7 +109,13 @@ func runHostInit(cmd *cobra.Command, a *app, name string, f hostInitFlags) error
 		dpid = existing
 	}
 
-	registered, raw, err := client.putHost(ctx, host{Name: name, DatapathID: dpid, TunnelIP: ip.String(), Tunnel: f.tunnel})
+	dpidValue, err := topology.ParseDatapathID(dpid)
+	if err != nil {
+		return err
+	}
+	registered, raw, err := client.putHost(ctx, topology.Host{
+		Name: name, DatapathID: dpidValue, TunnelIP: ip, Tunnel: topology.TunnelType(f.tunnel),
+	})
 	if err != nil {
 		return err
 	}
@@ -130,7 +138,7 @@ func runHostInit(cmd *cobra.Command, a *app, name string, f hostInitFlags) error
 	}
 	p.line("host %s %s: bridge %s (datapath %s, datapath-id %s), %s tunnel from %s, controller %s",
 		name, verb, f.bridge, f.datapath, dpid, f.tunnel, ip, f.controller)
-	if registered.DatapathID != "" && registered.DatapathID != dpid {
+	if registered.DatapathID != 0 && registered.DatapathID != dpidValue {
 		p.line("warning: controller has datapath id %s for %s, bridge has %s", registered.DatapathID, name, dpid)
 	}
 	return nil
@@ -159,7 +167,7 @@ func newHostListCmd(a *app) *cobra.Command {
 			}
 			rows := make([][]string, 0, len(hosts))
 			for _, h := range hosts {
-				rows = append(rows, []string{h.Name, h.DatapathID, h.TunnelIP, h.Tunnel})
+				rows = append(rows, []string{h.Name, h.DatapathID.String(), h.TunnelIP.String(), string(h.Tunnel)})
 			}
 			return p.table([]string{"NAME", "DATAPATH ID", "TUNNEL IP", "TUNNEL"}, rows)
 		},

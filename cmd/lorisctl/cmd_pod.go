@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lorispack/loris/topology"
 )
 
 func newPodCmd(a *app) *cobra.Command {
@@ -17,9 +19,6 @@ func newPodCmd(a *app) *cobra.Command {
 	c.AddCommand(newPodCreateCmd(a), newPodListCmd(a), newPodShowCmd(a), newPodDeleteCmd(a))
 	return c
 }
-
-// maxVNI is the largest 24-bit VXLAN/Geneve network identifier.
-const maxVNI = 1<<24 - 1
 
 func newPodCreateCmd(a *app) *cobra.Command {
 	var vni uint32
@@ -36,14 +35,14 @@ controller picks a free VNI.`,
 			if err := validateName("pod", args[0]); err != nil {
 				return usageError{err}
 			}
-			if vni > maxVNI {
-				return usageErrorf("invalid --vni %d: want 1-%d (0 lets the controller choose)", vni, maxVNI)
+			if vni > topology.MaxVNI {
+				return usageErrorf("invalid --vni %d: want 1-%d (0 lets the controller choose)", vni, topology.MaxVNI)
 			}
 			c, err := a.client()
 			if err != nil {
 				return err
 			}
-			created, raw, err := c.createPod(cmd.Context(), podRequest{Name: args[0], VNI: vni})
+			created, raw, err := c.createPod(cmd.Context(), topology.Pod{Name: args[0], VNI: vni})
 			if err != nil {
 				return err
 			}
@@ -159,14 +158,14 @@ their veths stay on the hosts until "lorisctl detach" or "host cleanup").`,
 
 // attachmentTable lists attachments; withPod adds the pod column for
 // listings that span pods.
-func attachmentTable(p printer, atts []attachment, withPod bool) error {
+func attachmentTable(p printer, atts []topology.Attachment, withPod bool) error {
 	headers := []string{"CONTAINER", "HOST", "IFNAME", "MAC", "IP", "PORT", "ID"}
 	if withPod {
 		headers = append([]string{"POD"}, headers...)
 	}
 	rows := make([][]string, 0, len(atts))
 	for _, x := range atts {
-		row := []string{x.Container, x.Host, x.IfName, x.MAC, x.IP, x.Port, x.ID}
+		row := []string{x.Container, x.Host, x.IfName, x.MAC.String(), x.IP.String(), x.Port, x.ID}
 		if withPod {
 			row = append([]string{x.Pod}, row...)
 		}

@@ -1,12 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/lorispack/loris/topology"
 )
 
 // Every check here runs before any command touches the host or the
@@ -20,23 +22,18 @@ var tunnelTypes = []string{"vxlan", "gre", "geneve"}
 // underlay.
 var defaultMTU = map[string]int{"vxlan": 1450, "gre": 1462, "geneve": 1400}
 
-// validateName accepts host and pod names: letters, digits, '.', '-', '_',
-// starting with a letter or digit, at most 63 characters.
+// The name rules match the controller's (package topology), so a name
+// lorisctl accepts is never refused by the controller for its spelling.
+var (
+	objectNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	containerPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+	linkNamePattern   = regexp.MustCompile(`^[A-Za-z0-9._-]{1,15}$`)
+)
+
+// validateName checks host and pod names.
 func validateName(kind, s string) error {
-	if s == "" {
-		return fmt.Errorf("%s name is empty", kind)
-	}
-	if len(s) > 63 {
-		return fmt.Errorf("%s name %q is longer than 63 characters", kind, s)
-	}
-	for i, c := range s {
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		if i == 0 && !alnum {
-			return fmt.Errorf("%s name %q must start with a letter or digit", kind, s)
-		}
-		if !alnum && c != '.' && c != '-' && c != '_' {
-			return fmt.Errorf("%s name %q may contain only letters, digits, '.', '-' and '_'", kind, s)
-		}
+	if !objectNamePattern.MatchString(s) {
+		return fmt.Errorf("invalid %s name %q: want 1-63 characters of a-z, 0-9, '.', '-', '_', starting with a letter or digit", kind, s)
 	}
 	return nil
 }
@@ -129,21 +126,11 @@ func validateOVSDB(s string) error {
 	return fmt.Errorf("invalid --ovsdb %q: want unix:PATH, tcp:IP:PORT or ssl:IP:PORT", s)
 }
 
-// validateIfName follows the kernel's rules for interface names.
+// validateIfName follows the kernel's length limit with the controller's
+// alphabet.
 func validateIfName(flag, s string) error {
-	if s == "" {
-		return fmt.Errorf("invalid %s: empty interface name", flag)
-	}
-	if len(s) > maxIfNameLen {
-		return fmt.Errorf("invalid %s %q: longer than %d characters", flag, s, maxIfNameLen)
-	}
-	if s == "." || s == ".." {
-		return fmt.Errorf("invalid %s %q", flag, s)
-	}
-	for _, c := range s {
-		if c == '/' || c == ':' || c <= ' ' || c == 0x7f {
-			return fmt.Errorf("invalid %s %q: must not contain '/', ':', spaces or control characters", flag, s)
-		}
+	if !linkNamePattern.MatchString(s) || s == "." || s == ".." {
+		return fmt.Errorf("invalid %s %q: want 1-%d characters of A-Z, a-z, 0-9, '.', '-', '_'", flag, s, maxIfNameLen)
 	}
 	return nil
 }
@@ -178,20 +165,16 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
-// validateMAC wants a unicast Ethernet address written as six
-// colon-separated hex bytes; it returns the canonical lower-case form.
-func validateMAC(s string) (string, error) {
-	hw, err := net.ParseMAC(s)
-	if err != nil || len(hw) != 6 || strings.Count(s, ":") != 5 {
-		return "", fmt.Errorf("invalid --mac %q: want six hex bytes such as 02:00:00:00:00:01", s)
+// validateMAC wants a unicast Ethernet address such as 02:00:00:00:00:01.
+func validateMAC(s string) (topology.MAC, error) {
+	m, err := topology.ParseMAC(s)
+	if err != nil {
+		return topology.MAC{}, fmt.Errorf("invalid --mac %q: want six hex bytes such as 02:00:00:00:00:01", s)
 	}
-	if hw[0]&1 != 0 {
-		return "", fmt.Errorf("invalid --mac %q: multicast bit set", s)
+	if err := m.ValidateUnicast(); err != nil {
+		return topology.MAC{}, fmt.Errorf("invalid --mac %q: %v", s, err)
 	}
-	if hw.String() == "00:00:00:00:00:00" {
-		return "", fmt.Errorf("invalid --mac %q: all zero", s)
-	}
-	return hw.String(), nil
+	return m, nil
 }
 
 func validateMTU(n int) error {
@@ -201,19 +184,11 @@ func validateMTU(n int) error {
 	return nil
 }
 
-// validateContainer accepts any printable label: it ends up in OVSDB
-// external_ids and in the controller, never in a shell.
+// validateContainer checks the container label, which ends up in OVSDB
+// external_ids and in the controller.
 func validateContainer(s string) error {
-	if s == "" {
-		return errors.New("container name is empty")
-	}
-	if len(s) > 253 {
-		return fmt.Errorf("container name %q is longer than 253 characters", s)
-	}
-	for _, c := range s {
-		if c < ' ' || c == 0x7f {
-			return fmt.Errorf("container name %q contains control characters", s)
-		}
+	if !containerPattern.MatchString(s) {
+		return fmt.Errorf("invalid container name %q: want 1-128 characters of A-Z, a-z, 0-9, '.', '-', '_', ':', starting with a letter or digit", s)
 	}
 	return nil
 }

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+var ifaceHeadings = []string{"name", "type", "external_ids"}
+
+const attachedJSON = `{"id":"a1b2c3d4e5f60708","host":"h1","container":"c1","ifname":"eth1","port":"lvbc0ebb0240","mac":"02:00:00:00:00:07","ip":"10.244.1.2/24","pod":"web","created":"2026-11-25T12:00:00Z"}`
+
+// initialisedHost answers the read-only queries attach makes on a host
+// whose bridge was made by host init (userspace datapath, tunnel type
+// given).
+func initialisedHost(tunnel string) *fakeRunner {
+	return (&fakeRunner{}).
+		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
+		on("get-controller", "tcp:198.18.0.254:6653\n", nil).
+		on("list-ports br-loris", "loris-tun\n", nil).
+		on(`find interface name="loris-tun"`, ovsTable(ifaceHeadings, []any{"loris-tun", tunnel, ovsMapValue()}), nil).
+		on("find interface external_ids", ovsTable(ifaceHeadings), nil).
+		on("ip link show dev", `Device "x" does not exist.`, errExit)
+}
+
+var attachArgs = []string{"attach", "c1", "--netns", "ns-c1", "--ip", "10.244.1.2/24", "--pod", "web", "--ovsdb", "unix:/d/db.sock"}
+
+// The plumbing after the read-only checks, in order.
+var wantPlumbing = []string{
+	"ip link add lvbc0ebb0240 type veth peer name lpbc0ebb0240",
+	"ip link set lpbc0ebb0240 netns ns-c1",
+	"ip netns exec ns-c1 ip link set dev lpbc0ebb0240 name eth1",
+	"ip netns exec ns-c1 ip link set dev eth1 address 02:00:00:00:00:07",
+	"ip netns exec ns-c1 ip link set dev eth1 mtu 1450",
+	"ip netns exec ns-c1 ip addr add 10.244.1.2/24 dev eth1",
+	"ip netns exec ns-c1 ethtool -K eth1 tx off",
+	"ip netns exec ns-c1 ip link set dev eth1 up",
+	"ip link set dev lvbc0ebb0240 mtu 1450",
+	"ethtool -K lvbc0ebb0240 tx off",
+	"ip link set dev lvbc0ebb0240 up",
+	`ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`,
+}
+
+func TestAttach(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 201, attachedJSON)
+	r := initialisedHost("vxlan")
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.stderr)
+	}
+	calls := r.recorded()
+	mustEqualLines(t, "reads", calls[:len(calls)-len(wantPlumbing)], []string{
+		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,datapath_type,external_ids,other_config find bridge name="br-loris"`,
+		`ovs-vsctl --db=unix:/d/db.sock get-controller br-loris`,
+		`ovs-vsctl --db=unix:/d/db.sock list-ports br-loris`,
+		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,type,external_ids find interface name="loris-tun"`,
+		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,type,external_ids find interface external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`,
+		`ip link show dev lvbc0ebb0240`,
+		`ip link show dev lpbc0ebb0240`,
+	})
+	mustEqualLines(t, "plumbing", calls[len(calls)-len(wantPlumbing):], wantPlumbing)
+
+	reqs := api.recorded()
+	if len(reqs) != 1 {
+		t.Fatalf("requests %+v", reqs)
+	}
+	b := reqs[0].body
+	if b["host"] != "h1" || b["container"] != "c1" || b["ifname"] != "eth1" || b["port"] != "lvbc0ebb0240" ||
+		b["ip"] != "10.244.1.2/24" || b["pod"] != "web" {
+		t.Errorf("POST body %v", b)
+	}
+	if m, _ := b["mac"].(string); m != "" && m != "00:00:00:00:00:00" {
+		t.Errorf("POST asked for MAC %q although --mac was not given", m)
+	}
+	out := ta.stdout.String()
+	for _, w := range []string{"a1b2c3d4e5f60708", "02:00:00:00:00:07", "10.244.1.2/24", "web", "lvbc0ebb0240", "1450"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+// MTU follows the tunnel type; a pid namespace uses nsenter; the system
+// datapath needs no ethtool.
+func TestAttachPidGeneveSystemDatapath(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 201, attachedJSON)
+	r := (&fakeRunner{}).
+		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
+		on("list-ports br-loris", "loris-tun\n", nil).
+		on(`find interface name="loris-tun"`, ovsTable(ifaceHeadings, []any{"loris-tun", "geneve", ovsMapValue()}), nil).
+		on("find interface external_ids", ovsTable(ifaceHeadings), nil).
+		on("ip link show dev", `Device "x" does not exist.`, errExit)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec("attach", "c1", "--pid", "4242", "--ip", "10.244.1.2/24", "--mac", "02:00:00:00:00:07"); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.stderr)
+	}
+	joined := strings.Join(r.recorded(), "\n")
+	for _, w := range []string{
+		"ip link set lpbc0ebb0240 netns 4242",
+		"nsenter --net=/proc/4242/ns/net ip link set dev eth1 mtu 1400",
+		"ip link set dev lvbc0ebb0240 mtu 1400",
+	} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("missing %q in\n%s", w, joined)
+		}
+	}
+	if strings.Contains(joined, "ethtool") {
+		t.Errorf("ethtool used on the system datapath:\n%s", joined)
+	}
+	if got := api.recorded()[0].body["mac"]; got != "02:00:00:00:00:07" {
+		t.Errorf("POST mac %v", got)
+	}
+}
+
+// A failure at any plumbing step removes what was made and withdraws the
+// attachment from the controller.
+func TestAttachRollback(t *testing.T) {
+	const delVeth = "ip link del lvbc0ebb0240"
+	for k, failing := range wantPlumbing {
+		t.Run(fmt.Sprintf("step%d", k), func(t *testing.T) {
+			api := newFakeAPI(t)
+			api.reply("POST /v1/attachments", 201, attachedJSON)
+			api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 204, "")
+			r := initialisedHost("vxlan")
+			// Put the failing rule first so it wins.
+			r.rules = append([]fakeRule{{contains: failing, out: "RTNETLINK answers: boom", err: errExit}}, r.rules...)
+			ta := newTestApp(api.srv.URL, r)
+			if code := ta.exec(attachArgs...); code != 1 {
+				t.Fatalf("exit %d, want 1", code)
+			}
+			if !strings.Contains(ta.stderr.String(), "boom") || !strings.Contains(ta.stderr.String(), "undone") {
+				t.Errorf("stderr %q", ta.stderr)
+			}
+			calls := r.recorded()
+			idx := -1
+			for i, c := range calls {
+				if c == failing {
+					idx = i
+				}
+			}
+			if idx < 0 {
+				t.Fatalf("failing step never ran: %q", calls)
+			}
+			var wantUndo []string
+			if k > 0 { // the veth exists once step 0 succeeded
+				wantUndo = []string{delVeth}
+			}
+			mustEqualLines(t, "undo", calls[idx+1:], wantUndo)
+			reqs := api.recorded()
+			if len(reqs) != 2 || reqs[1].method != "DELETE" || reqs[1].path != "/v1/attachments/a1b2c3d4e5f60708" {
+				t.Errorf("controller requests %+v, want POST then DELETE", reqs)
+			}
+		})
+	}
+}
+
+func TestAttachRollbackReportsFailedUndo(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 201, attachedJSON)
+	api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 500, `{"error":"store unavailable"}`)
+	r := initialisedHost("vxlan")
+	r.rules = append([]fakeRule{
+		{contains: "ip netns exec ns-c1 ip addr add", out: "RTNETLINK answers: File exists", err: errExit},
+		{contains: "ip link del lvbc0ebb0240", out: "Operation not permitted", err: errExit},
+	}, r.rules...)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	msg := ta.stderr.String()
+	for _, w := range []string{"File exists", "undoing also failed", "Operation not permitted", "store unavailable"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("stderr lacks %q: %s", w, msg)
+		}
+	}
+}
+
+// A controller refusal is shown as the controller worded it and nothing
+// on the host changes.
+func TestAttachConflictChangesNothing(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 409, `{"error":"attachment h1/c1/eth1: IP 10.244.1.2 already used by h2/c9 in pod web: conflict"}`)
+	r := initialisedHost("vxlan")
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(ta.stderr.String(), "IP 10.244.1.2 already used by h2/c9 in pod web") ||
+		!strings.Contains(ta.stderr.String(), "409 Conflict") {
+		t.Errorf("stderr %q", ta.stderr)
+	}
+	for _, c := range r.recorded() {
+		if strings.HasPrefix(c, "ip link add") || strings.Contains(c, "add-port") {
+			t.Errorf("host changed after refusal: %s", c)
+		}
+	}
+}
+
+func TestAttachNeedsInitialisedHost(t *testing.T) {
+	api := newFakeAPI(t)
+	r := (&fakeRunner{}).
+		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "", ovsMapValue(), ovsMapValue()}), nil)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(ta.stderr.String(), "bridge br-loris has no loris host: run lorisctl host init first") {
+		t.Errorf("stderr %q", ta.stderr)
+	}
+	if len(api.recorded()) != 0 {
+		t.Error("controller asked")
+	}
+}
+
+func TestAttachRefusesSecondAttach(t *testing.T) {
+	api := newFakeAPI(t)
+	r := initialisedHost("vxlan")
+	r.rules = append([]fakeRule{{contains: "find interface external_ids",
+		out: ovsTable(ifaceHeadings, []any{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2")})}}, r.rules...)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), "already attached") {
+		t.Fatalf("exit %d stderr %q", code, ta.stderr)
+	}
+	if len(api.recorded()) != 0 {
+		t.Error("controller asked")
+	}
+}
+
+func TestAttachDocker(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 201, attachedJSON)
+
+	t.Run("missing", func(t *testing.T) {
+		r := initialisedHost("vxlan")
+		r.rules = append([]fakeRule{{contains: "docker inspect", err: exec.ErrNotFound}}, r.rules...)
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("attach", "web-1", "--ip", "10.244.1.2/24"); code != 1 {
+			t.Fatalf("exit %d", code)
+		}
+		if !strings.Contains(ta.stderr.String(), "docker is not installed: give the container's namespace with --netns NAME or --pid PID") {
+			t.Errorf("stderr %q", ta.stderr)
+		}
+	})
+	t.Run("stopped", func(t *testing.T) {
+		r := initialisedHost("vxlan")
+		r.rules = append([]fakeRule{{contains: "docker inspect -f {{.State.Pid}} web-1", out: "0\n"}}, r.rules...)
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("attach", "web-1", "--ip", "10.244.1.2/24"); code != 1 || !strings.Contains(ta.stderr.String(), "not running") {
+			t.Fatalf("exit %d stderr %q", code, ta.stderr)
+		}
+	})
+	t.Run("running", func(t *testing.T) {
+		r := initialisedHost("vxlan")
+		r.rules = append([]fakeRule{{contains: "docker inspect -f {{.State.Pid}} web-1", out: "777\n"}}, r.rules...)
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("attach", "web-1", "--ip", "10.244.1.2/24"); code != 0 {
+			t.Fatalf("exit %d stderr %q", code, ta.stderr)
+		}
+		if !strings.Contains(strings.Join(r.recorded(), "\n"), "netns 777") {
+			t.Errorf("calls %q", r.recorded())
+		}
+	})
+	if len(api.recorded()) != 1 {
+		t.Errorf("controller asked %d times, want once (only the running container)", len(api.recorded()))
+	}
+}
+
+func TestAttachMissingNamespace(t *testing.T) {
+	api := newFakeAPI(t)
+	ta := newTestApp(api.srv.URL, initialisedHost("vxlan"))
+	ta.app.pathExists = func(p string) bool { return p != "/var/run/netns/ns-c1" }
+	if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), "netns ns-c1 does not exist") {
+		t.Fatalf("exit %d stderr %q", code, ta.stderr)
+	}
+	if len(api.recorded()) != 0 {
+		t.Error("controller asked")
+	}
+}
+
+func TestDetach(t *testing.T) {
+	found := func() *fakeRunner {
+		return (&fakeRunner{}).
+			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
+			on("list-ports br-loris", "loris-tun\nlvbc0ebb0240\n", nil).
+			on("find interface external_ids", ovsTable(ifaceHeadings,
+				[]any{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2c3d4e5f60708", "loris-container", "c1", "loris-ifname", "eth1")}), nil)
+	}
+	for _, tc := range []struct {
+		name   string
+		status int
+		want   string
+	}{
+		{"deleted", 204, "detached c1 eth1: attachment a1b2c3d4e5f60708, port lvbc0ebb0240 removed"},
+		{"already gone at controller", 404, "already forgotten"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t)
+			api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", tc.status, `{"error":"attachment a1b2c3d4e5f60708: not found"}`)
+			r := found()
+			ta := newTestApp(api.srv.URL, r)
+			if code := ta.exec("detach", "c1", "--ovsdb", "unix:/d/db.sock"); code != 0 {
+				t.Fatalf("exit %d: %s", code, ta.stderr)
+			}
+			calls := r.recorded()
+			mustEqualLines(t, "changes", calls[len(calls)-2:], []string{
+				"ovs-vsctl --db=unix:/d/db.sock --if-exists del-port br-loris lvbc0ebb0240",
+				"ip link del dev lvbc0ebb0240",
+			})
+			if !strings.Contains(ta.stdout.String(), tc.want) {
+				t.Errorf("stdout %q", ta.stdout)
+			}
+		})
+	}
+	t.Run("controller error stops detach", func(t *testing.T) {
+		api := newFakeAPI(t)
+		api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 503, `{"error":"not leader"}`)
+		r := found()
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("detach", "c1"); code != 1 || !strings.Contains(ta.stderr.String(), "not leader") {
+			t.Fatalf("exit %d stderr %q", code, ta.stderr)
+		}
+		for _, c := range r.recorded() {
+			if strings.Contains(c, "del-port") || strings.Contains(c, "ip link del") {
+				t.Errorf("host changed although the controller still has the attachment: %s", c)
+			}
+		}
+	})
+	t.Run("nothing attached", func(t *testing.T) {
+		api := newFakeAPI(t)
+		r := (&fakeRunner{}).
+			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
+			on("list-ports br-loris", "loris-tun\n", nil).
+			on("find interface", ovsTable(ifaceHeadings), nil).
+			on("ip link del dev lvbc0ebb0240", `Cannot find device "lvbc0ebb0240"`, errExit)
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("detach", "c1"); code != 0 || !strings.Contains(ta.stdout.String(), "nothing to detach") {
+			t.Fatalf("exit %d stdout %q stderr %q", code, ta.stdout, ta.stderr)
+		}
+		if len(api.recorded()) != 0 {
+			t.Error("controller asked")
+		}
+	})
+}
+
+func TestRunStepsUndoOrder(t *testing.T) {
+	r := (&fakeRunner{}).on("c", "", errors.New("fail"))
+	err := runSteps(t.Context(), r, []step{
+		{argv: []string{"a"}, undo: []string{"undo-a"}},
+		{argv: []string{"b"}, undo: []string{"undo-b"}},
+		{argv: []string{"c"}, undo: []string{"undo-c"}},
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	mustEqualLines(t, "calls", r.recorded(), []string{"a", "b", "c", "undo-b", "undo-a"})
+}
