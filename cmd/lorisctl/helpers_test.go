@@ -135,8 +135,8 @@ type testApp struct {
 func newTestApp(server string, r *fakeRunner) *testApp {
 	var out, errb bytes.Buffer
 	a := &app{
-		stdout:     &out,
-		stderr:     &errb,
+		stdout: &out,
+		stderr: &errb,
 		getenv: func(k string) string {
 			if k == "LORIS_SERVER" {
 				return server
