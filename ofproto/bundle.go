@@ -1,6 +1,9 @@
 package ofproto
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // ExperimenterONF is the ONF experimenter id, under which OVS accepts
 // OpenFlow 1.4 bundles on OpenFlow 1.3 connections.
@@ -53,8 +56,10 @@ type BundleControl struct {
 	Properties []byte
 }
 
-// BundleAdd adds one message, with its own xid, to an open bundle. The
-// switch validates it now and applies it at commit.
+// BundleAdd adds one message to an open bundle. The switch validates it
+// now and applies it at commit. OVS requires the inner message's xid to
+// equal the BundleAdd's own: leave XID zero and Append fills in the outer
+// xid; a decoded BundleAdd carries the inner xid.
 type BundleAdd struct {
 	BundleID   uint32
 	Flags      uint16
@@ -91,7 +96,7 @@ func (m *BundleControl) DecodeBody(b []byte) error {
 		return err
 	}
 	e := b[experimenterHeaderLen:]
-	*m = BundleControl{BundleID: u32(e), CtrlType: BundleCtrlType(u16(e[4:])), Flags: u16(e[6:]), Properties: e[bundleCtrlLen:]}
+	*m = BundleControl{BundleID: u32(e), CtrlType: BundleCtrlType(u16(e[4:])), Flags: u16(e[6:]), Properties: orNil(e[bundleCtrlLen:])}
 	return nil
 }
 
@@ -131,6 +136,14 @@ func (m *BundleAdd) DecodeBody(b []byte) error {
 		}
 		return err
 	}
-	*m = BundleAdd{BundleID: u32(e), Flags: u16(e[6:]), Message: im, XID: h.XID, Properties: inner[l:]}
+	*m = BundleAdd{BundleID: u32(e), Flags: u16(e[6:]), Message: im, XID: h.XID, Properties: orNil(inner[l:])}
 	return nil
+}
+
+// writeOuterXID gives the inner message the outer xid when XID is unset.
+func (m *BundleAdd) writeOuterXID(msg []byte, xid uint32) {
+	const innerXIDAt = HeaderLen + experimenterHeaderLen + bundleAddFixedLen + 4
+	if m.XID == 0 && len(msg) >= innerXIDAt+4 {
+		binary.BigEndian.PutUint32(msg[innerXIDAt:], xid)
+	}
 }

@@ -26,7 +26,7 @@ func (m *Experimenter) DecodeBody(b []byte) error {
 	if err := need("EXPERIMENTER", HeaderLen, b, experimenterHeaderLen); err != nil {
 		return err
 	}
-	*m = Experimenter{Experimenter: u32(b), ExpType: u32(b[4:]), Data: b[experimenterHeaderLen:]}
+	*m = Experimenter{Experimenter: u32(b), ExpType: u32(b[4:]), Data: orNil(b[experimenterHeaderLen:])}
 	return nil
 }
 

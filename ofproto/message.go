@@ -25,7 +25,16 @@ func Append(b []byte, xid uint32, m Message) []byte {
 	b = appendHeader(b, m.Type(), xid)
 	b = m.AppendBody(b)
 	binary.BigEndian.PutUint16(b[start+2:], uint16(len(b)-start))
+	if w, ok := m.(outerXIDWriter); ok {
+		w.writeOuterXID(b[start:], xid)
+	}
 	return b
+}
+
+// outerXIDWriter is implemented by messages that embed another message
+// whose xid must equal their own (a bundle add), which only Append knows.
+type outerXIDWriter interface {
+	writeOuterXID(msg []byte, xid uint32)
 }
 
 // Marshal encodes m with the given xid into a new buffer, failing if the

@@ -138,7 +138,7 @@ type MultipartRaw struct {
 
 func (m *MultipartRaw) MultipartType() MultipartType { return m.MPType }
 func (m *MultipartRaw) AppendBody(b []byte) []byte   { return append(b, m.Data...) }
-func (m *MultipartRaw) DecodeBody(b []byte) error    { m.Data = b; return nil }
+func (m *MultipartRaw) DecodeBody(b []byte) error    { m.Data = orNil(b); return nil }
 
 // emptyBody is the shared implementation of requests with no body.
 type emptyBody struct{}

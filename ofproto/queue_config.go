@@ -39,6 +39,6 @@ func (m *QueueGetConfigReply) DecodeBody(b []byte) error {
 	if err := need("QUEUE_GET_CONFIG_REPLY", HeaderLen, b, 8); err != nil {
 		return err
 	}
-	m.Port, m.Queues = u32(b), b[8:]
+	m.Port, m.Queues = u32(b), orNil(b[8:])
 	return nil
 }

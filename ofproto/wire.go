@@ -74,3 +74,12 @@ func exactLen(msg string, off int, b []byte, n int) error {
 	}
 	return nil
 }
+
+// orNil maps an empty trailing field to nil, so that a decoded message
+// without one equals a constructed message that left it unset.
+func orNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
