@@ -96,6 +96,11 @@ func TestBaselineDataPlane(t *testing.T) {
 		fmt.Sprintf("table=0,priority=100,in_port=%d,tun_id=%d", baselineTunPort, baselineVNI)); err != nil {
 		t.Fatal(err)
 	}
+	// Datapath flows cached from the old table keep forwarding until a
+	// revalidator round has looked at them.
+	if _, err := c.Hosts[1].Appctl("revalidator/wait"); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Ping(b.IP, 1, time.Second); err == nil {
 		t.Errorf("ping %s -> %s still works after removing h2's tunnel ingress flow", a.Name, b.Name)
 	}

@@ -140,4 +140,18 @@ func TestHarnessHostOps(t *testing.T) {
 	if err := h2.Ping(h1.TunnelIP, 1, 5*time.Second); err != nil {
 		t.Errorf("underlay after vswitchd restart: %v", err)
 	}
+
+	// A crash leaves a stale pid file behind; the restart must cope.
+	if err := h2.KillVswitchd(); err != nil {
+		t.Fatalf("KillVswitchd: %v", err)
+	}
+	if _, err := h2.VswitchdPid(); err == nil {
+		t.Errorf("VswitchdPid after SIGKILL: want an error")
+	}
+	if err := h2.StartVswitchd(); err != nil {
+		t.Fatalf("StartVswitchd after a crash: %v", err)
+	}
+	if err := h1.Ping(h2.TunnelIP, 1, 5*time.Second); err != nil {
+		t.Errorf("underlay after vswitchd crash and restart: %v", err)
+	}
 }
