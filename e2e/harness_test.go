@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"os/exec"
 	"slices"
@@ -38,6 +41,7 @@ func TestHarnessCluster(t *testing.T) {
 			}
 		}
 		checkUnderlay(t, c)
+		checkTCPToController(t, c)
 	})
 	if c == nil {
 		t.Fatal("cluster was not built")
@@ -68,6 +72,45 @@ func checkUnderlay(t *testing.T, c *cluster.Cluster) {
 		cancel()
 		if err != nil {
 			t.Errorf("root namespace -> %s %s: %v\n%s", h.Name, h.TunnelIP, err, out)
+		}
+	}
+}
+
+// checkTCPToController sends 3 MB over TCP from every host to a listener at
+// ControllerIP in the root namespace: the OpenFlow connections take this
+// path, and bad checksum offload shows up only with TCP, not ping.
+func checkTCPToController(t *testing.T, c *cluster.Cluster) {
+	t.Helper()
+	const size = 3_000_000
+	l, err := net.Listen("tcp", netip.AddrPortFrom(c.ControllerIP, 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, h := range c.Hosts {
+		received := make(chan int64, 1)
+		go func() {
+			conn, err := l.Accept()
+			if err != nil {
+				received <- -1
+				return
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(15 * time.Second))
+			n, _ := io.Copy(io.Discard, conn)
+			received <- n
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		out, err := h.Run(ctx, "bash", "-c", fmt.Sprintf("head -c %d /dev/zero > /dev/tcp/%s", size, strings.ReplaceAll(l.Addr().String(), ":", "/")))
+		cancel()
+		if err != nil {
+			t.Errorf("%s: TCP to controller: %v %s", h.Name, err, out)
+			l.Close() // unblocks Accept
+			<-received
+			return
+		}
+		if n := <-received; n != size {
+			t.Errorf("%s: controller received %d bytes over TCP, want %d", h.Name, n, size)
 		}
 	}
 }
