@@ -69,7 +69,7 @@ func (e *BatchError) Error() string {
 			fmt.Fprintf(&b, " ... (%d more)", len(e.Failures)-i)
 			break
 		}
-		fmt.Fprintf(&b, " [%d xid=%d] %v;", f.Index, f.XID, f.Err)
+		fmt.Fprintf(&b, " message %d (xid %d): %v;", f.Index, f.XID, f.Err)
 	}
 	return strings.TrimSuffix(b.String(), ";")
 }

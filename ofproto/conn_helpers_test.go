@@ -226,7 +226,7 @@ func (k *collector) next(t *testing.T) collected {
 	return m
 }
 
-func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func connBE16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 
 func pendingCount(c *Conn) int {
 	c.pendMu.Lock()

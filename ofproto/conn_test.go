@@ -63,7 +63,7 @@ func TestHandshakeVersionMismatch(t *testing.T) {
 			p.write(tc.hello)
 			h, b := p.read()
 			// ERROR, xid of the peer's HELLO, type HELLO_FAILED (0), code INCOMPATIBLE (0).
-			wantPrefix := "0401" + hex.EncodeToString(be16(uint16(len(b)))) + "00000007" + "0000" + "0000"
+			wantPrefix := "0401" + hex.EncodeToString(connBE16(uint16(len(b)))) + "00000007" + "0000" + "0000"
 			if got := hex.EncodeToString(b); !strings.HasPrefix(got, wantPrefix) || h.Type != TypeError {
 				t.Fatalf("reply = %s, want prefix %s", got, wantPrefix)
 			}
