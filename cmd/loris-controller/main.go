@@ -1,8 +1,156 @@
+// Command loris-controller is loris's central SDN controller: it holds the
+// host inventory and pod membership, serves the HTTP JSON API that lorisctl
+// drives, and programs every host's br-loris bridge over OpenFlow 1.3.
 package main
+
 import (
- _ "go.etcd.io/bbolt"
- _ "github.com/prometheus/client_golang/prometheus"
- _ "github.com/gopacket/gopacket"
- _ "github.com/spf13/cobra"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lorispack/loris/controller"
+	"github.com/lorispack/loris/store"
 )
-func main(){}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type options struct {
+	openflowAddr string
+	apiAddr      string
+	dbPath       string
+	logLevel     string
+	logFormat    string
+	echoInterval time.Duration
+	deadTimeout  time.Duration
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "loris-controller:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loris-controller", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: loris-controller [flags]
+
+The loris controller. Hosts point their bridge at it with
+  ovs-vsctl set-controller br-loris tcp:CONTROLLER:6653
+(lorisctl host init does this), and users drive it with lorisctl through the
+HTTP API. State lives in an embedded database (bbolt) and survives restarts.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.openflowAddr, "openflow-addr", ":6653", "address to accept OpenFlow 1.3 switch connections on")
+	fs.StringVar(&o.apiAddr, "api-addr", "127.0.0.1:6680", "address of the HTTP JSON API (lorisctl --server)")
+	fs.StringVar(&o.dbPath, "db", "/var/lib/loris/loris.db", "path of the state database (created if missing)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	fs.DurationVar(&o.echoInterval, "echo-interval", 5*time.Second, "keepalive interval towards switches")
+	fs.DurationVar(&o.deadTimeout, "dead-timeout", 15*time.Second, "drop a switch that has been silent this long")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *showVersion {
+		fmt.Println("loris-controller", version)
+		os.Exit(0)
+	}
+	if o.echoInterval <= 0 || o.deadTimeout <= o.echoInterval {
+		return o, errors.New("--dead-timeout must be longer than a positive --echo-interval")
+	}
+	return o, nil
+}
+
+func newLogger(o options) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	switch o.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is neither text nor json", o.logFormat)
+}
+
+func run(args []string) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log, err := newLogger(o)
+	if err != nil {
+		return err
+	}
+	db, err := store.OpenBolt(o.dbPath, store.BoltOptions{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctl, err := controller.New(controller.Config{
+		Store: db, Logger: log, Version: version,
+		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	ofl, err := net.Listen("tcp", o.openflowAddr)
+	if err != nil {
+		return fmt.Errorf("openflow listener: %w", err)
+	}
+	apil, err := net.Listen("tcp", o.apiAddr)
+	if err != nil {
+		ofl.Close()
+		return fmt.Errorf("api listener: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv := &http.Server{Handler: ctl.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- ctl.ServeOpenFlow(ctx, ofl) }()
+	go func() {
+		if err := srv.Serve(apil); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	log.Info("loris-controller started", "version", version, "openflow", ofl.Addr().String(),
+		"api", apil.Addr().String(), "db", o.dbPath)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err = <-errc:
+		log.Error("listener failed", "err", err)
+	}
+	stop()
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	ofl.Close()
+	ctl.Wait()
+	return err
+}

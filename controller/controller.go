@@ -1,0 +1,250 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/lorispack/loris/store"
+	"github.com/lorispack/loris/topology"
+)
+
+// Config holds what a Controller needs; zero values get sensible defaults.
+type Config struct {
+	Store        store.Store
+	Logger       *slog.Logger
+	Version      string
+	EchoInterval time.Duration // keepalive period towards switches (default 5s)
+	DeadTimeout  time.Duration // a silent switch is dropped after this (default 15s)
+	// ReconcileTimeout bounds one reconciliation round with a switch.
+	ReconcileTimeout time.Duration
+}
+
+// Controller is the control plane: model, persistence and switch sessions.
+type Controller struct {
+	cfg     Config
+	log     *slog.Logger
+	started time.Time
+
+	mu    sync.Mutex // guards model, snap and sessions
+	model *topology.Model
+	snap  *topology.Snapshot
+	// sessions holds the live switch sessions by datapath id. A second
+	// connection from the same datapath replaces the first.
+	sessions map[topology.DatapathID]*session
+
+	wg sync.WaitGroup
+}
+
+// New loads the model from the store and returns a controller ready to
+// serve switches and the API.
+func New(cfg Config) (*Controller, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("controller: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.EchoInterval == 0 {
+		cfg.EchoInterval = 5 * time.Second
+	}
+	if cfg.DeadTimeout == 0 {
+		cfg.DeadTimeout = 15 * time.Second
+	}
+	if cfg.ReconcileTimeout == 0 {
+		cfg.ReconcileTimeout = 30 * time.Second
+	}
+	st, err := cfg.Store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("controller: load state: %w", err)
+	}
+	m, err := topology.FromState(st)
+	if err != nil {
+		return nil, fmt.Errorf("controller: stored state is invalid: %w", err)
+	}
+	c := &Controller{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		started:  time.Now(),
+		model:    m,
+		snap:     m.Snapshot(),
+		sessions: make(map[topology.DatapathID]*session),
+	}
+	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))
+	return c, nil
+}
+
+// Snapshot returns the current immutable view of the model.
+func (c *Controller) Snapshot() *topology.Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.snap
+}
+
+// update runs one model change: mutate changes the model and records the
+// store writes in tx order; if persisting fails the model is restored, so a
+// failed call changes nothing. On success every session recompiles.
+func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.Tx) error, err error)) error {
+	c.mu.Lock()
+	before := c.model.State()
+	persist, err := mutate(c.model)
+	if err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	if persist != nil {
+		if err := c.cfg.Store.Update(persist); err != nil {
+			if m, rerr := topology.FromState(before); rerr == nil {
+				c.model = m
+			}
+			c.mu.Unlock()
+			return fmt.Errorf("persist: %w", err)
+		}
+	}
+	c.snap = c.model.Snapshot()
+	sessions := make([]*session, 0, len(c.sessions))
+	for _, s := range c.sessions {
+		sessions = append(sessions, s)
+	}
+	c.mu.Unlock()
+	for _, s := range sessions {
+		s.kick()
+	}
+	return nil
+}
+
+// AddHost registers a host (idempotent).
+func (c *Controller) AddHost(h topology.Host) (topology.Host, bool, error) {
+	var out topology.Host
+	var created bool
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		var err error
+		out, created, err = m.AddHost(h)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error { return tx.PutHost(out) }, nil
+	})
+	return out, created, err
+}
+
+// RemoveHost forgets a host; with force also its attachments.
+func (c *Controller) RemoveHost(name string, force bool) error {
+	return c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		removed, err := m.RemoveHost(name, force)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error {
+			for _, a := range removed {
+				if err := tx.DeleteAttachment(a.ID); err != nil {
+					return err
+				}
+			}
+			return tx.DeleteHost(name)
+		}, nil
+	})
+}
+
+// AddPod creates a pod; vni 0 picks a free one.
+func (c *Controller) AddPod(name string, vni uint32) (topology.Pod, error) {
+	var out topology.Pod
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		var err error
+		out, err = m.AddPod(name, vni)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error { return tx.PutPod(out) }, nil
+	})
+	return out, err
+}
+
+// DeletePod removes a pod; with force also its members.
+func (c *Controller) DeletePod(name string, force bool) error {
+	return c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		removed, err := m.DeletePod(name, force)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error {
+			for _, a := range removed {
+				if err := tx.DeleteAttachment(a.ID); err != nil {
+					return err
+				}
+			}
+			return tx.DeletePod(name)
+		}, nil
+	})
+}
+
+// Attach adds a container attachment.
+func (c *Controller) Attach(a topology.Attachment) (topology.Attachment, error) {
+	var out topology.Attachment
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		var err error
+		out, err = m.Attach(a)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error { return tx.PutAttachment(out) }, nil
+	})
+	return out, err
+}
+
+// Detach removes an attachment by id.
+func (c *Controller) Detach(id string) (topology.Attachment, error) {
+	var out topology.Attachment
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		var err error
+		out, err = m.Detach(id)
+		if err != nil {
+			return nil, err
+		}
+		return func(tx store.Tx) error { return tx.DeleteAttachment(id) }, nil
+	})
+	return out, err
+}
+
+// ServeOpenFlow accepts switch connections until ctx ends or l fails.
+func (c *Controller) ServeOpenFlow(ctx context.Context, l net.Listener) error {
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.runSession(ctx, nc)
+		}()
+	}
+}
+
+// Wait blocks until every switch session has ended.
+func (c *Controller) Wait() { c.wg.Wait() }
+
+// hostByDPID finds the registered host of a datapath.
+func hostByDPID(snap *topology.Snapshot, dpid topology.DatapathID) (topology.Host, bool) {
+	for _, h := range snap.Hosts {
+		if h.DatapathID == dpid {
+			return h, true
+		}
+	}
+	return topology.Host{}, false
+}

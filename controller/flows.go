@@ -1,0 +1,279 @@
+package controller
+
+import (
+	"bytes"
+	"net"
+	"sort"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
+)
+
+// switchState is a set of flows and groups, either desired or read from a
+// switch, keyed the way OpenFlow identifies them: a flow by table, priority
+// and match; a group by id.
+type switchState struct {
+	flows  map[string]flowEntry
+	groups map[uint32]groupEntry
+}
+
+type flowEntry struct {
+	table    uint8
+	priority uint16
+	match    ofproto.Match // in prerequisite order, as sent
+	value    string        // encoded cookie + instructions
+	mod      *ofproto.FlowMod
+}
+
+type groupEntry struct {
+	value string // encoded type + buckets
+	mod   *ofproto.GroupMod
+}
+
+func newSwitchState() *switchState {
+	return &switchState{flows: map[string]flowEntry{}, groups: map[uint32]groupEntry{}}
+}
+
+// desiredState translates a compiled FlowSet into switch messages.
+func desiredState(fs *policy.FlowSet) *switchState {
+	st := newSwitchState()
+	for _, f := range fs.Flows {
+		fm := flowMod(f)
+		st.flows[flowKey(fm.TableID, fm.Priority, fm.Match)] = flowEntry{
+			table: fm.TableID, priority: fm.Priority, match: fm.Match,
+			value: flowValue(fm.Cookie, fm.Instructions), mod: fm,
+		}
+	}
+	for _, g := range fs.Groups {
+		gm := groupMod(g)
+		st.groups[gm.GroupID] = groupEntry{value: groupValue(gm), mod: gm}
+	}
+	return st
+}
+
+func (st *switchState) addFlowStats(fs *ofproto.FlowStats) {
+	st.flows[flowKey(fs.TableID, fs.Priority, fs.Match)] = flowEntry{
+		table: fs.TableID, priority: fs.Priority, match: fs.Match,
+		value: flowValue(fs.Cookie, fs.Instructions),
+	}
+}
+
+func (st *switchState) addGroupDesc(gd *ofproto.GroupDesc) {
+	gm := &ofproto.GroupMod{Command: ofproto.GroupModAdd, GroupType: gd.Type, GroupID: gd.GroupID, Buckets: gd.Buckets}
+	st.groups[gd.GroupID] = groupEntry{value: groupValue(gm)}
+}
+
+// plan is the difference between two states, as messages in send order.
+type plan struct {
+	groupAdds    []ofproto.Message // adds and modifies
+	flows        []ofproto.Message // flow adds (replacing) and strict deletes
+	groupDeletes []ofproto.Message
+	flowAdds     int
+	flowDeletes  int
+}
+
+func (p *plan) empty() bool {
+	return len(p.groupAdds)+len(p.flows)+len(p.groupDeletes) == 0
+}
+
+// diff computes the messages that turn cur into want. Output order is
+// deterministic so that transcripts and tests are stable.
+func diff(cur, want *switchState) *plan {
+	p := &plan{}
+	for _, id := range sortedGroupIDs(want.groups) {
+		w := want.groups[id]
+		c, ok := cur.groups[id]
+		switch {
+		case !ok:
+			p.groupAdds = append(p.groupAdds, w.mod)
+		case c.value != w.value:
+			m := *w.mod
+			m.Command = ofproto.GroupModModify
+			p.groupAdds = append(p.groupAdds, &m)
+		}
+	}
+	for _, k := range sortedKeys(want.flows) {
+		w := want.flows[k]
+		if c, ok := cur.flows[k]; ok && c.value == w.value {
+			continue
+		}
+		// ADD replaces a flow with the same table, priority and match
+		// atomically, cookie included (MODIFY would keep the old cookie).
+		p.flows = append(p.flows, w.mod)
+		p.flowAdds++
+	}
+	for _, k := range sortedKeys(cur.flows) {
+		if _, ok := want.flows[k]; ok {
+			continue
+		}
+		c := cur.flows[k]
+		p.flows = append(p.flows, &ofproto.FlowMod{
+			Command: ofproto.FlowModDeleteStrict, TableID: c.table, Priority: c.priority, Match: c.match,
+			BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
+		})
+		p.flowDeletes++
+	}
+	for _, id := range sortedGroupIDs(cur.groups) {
+		if _, ok := want.groups[id]; !ok {
+			p.groupDeletes = append(p.groupDeletes, &ofproto.GroupMod{
+				Command: ofproto.GroupModDelete, GroupType: ofproto.GroupTypeAll, GroupID: id,
+			})
+		}
+	}
+	return p
+}
+
+func sortedKeys(m map[string]flowEntry) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedGroupIDs(m map[uint32]groupEntry) []uint32 {
+	ids := make([]uint32, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// flowKey identifies a flow the way the switch does. Matches are compared
+// in canonical form because a switch may return fields in another order.
+func flowKey(table uint8, priority uint16, m ofproto.Match) string {
+	fm := &ofproto.FlowMod{TableID: table, Priority: priority, Match: canonicalMatch(m)}
+	return string(ofproto.Append(nil, 0, fm))
+}
+
+func flowValue(cookie uint64, ins []ofproto.Instruction) string {
+	fm := &ofproto.FlowMod{Cookie: cookie, Instructions: ins}
+	return string(ofproto.Append(nil, 0, fm))
+}
+
+func groupValue(gm *ofproto.GroupMod) string {
+	m := &ofproto.GroupMod{GroupType: gm.GroupType, GroupID: gm.GroupID, Buckets: gm.Buckets}
+	return string(ofproto.Append(nil, 0, m))
+}
+
+// canonicalMatch sorts OXM fields by class and field and drops all-ones
+// masks, which mean the same as no mask.
+func canonicalMatch(m ofproto.Match) ofproto.Match {
+	out := ofproto.Match{Fields: make([]ofproto.OXM, len(m.Fields))}
+	copy(out.Fields, m.Fields)
+	for i := range out.Fields {
+		if allOnes(out.Fields[i].Mask) {
+			out.Fields[i].Mask = nil
+		}
+	}
+	sort.SliceStable(out.Fields, func(i, j int) bool {
+		a, b := out.Fields[i], out.Fields[j]
+		if a.Class != b.Class {
+			return a.Class < b.Class
+		}
+		if a.Field != b.Field {
+			return a.Field < b.Field
+		}
+		return bytes.Compare(a.Value, b.Value) < 0
+	})
+	return out
+}
+
+func allOnes(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, x := range b {
+		if x != 0xff {
+			return false
+		}
+	}
+	return true
+}
+
+// flowMod translates one policy flow. Match fields go out in prerequisite
+// order (eth_type before ARP fields): OVS checks prerequisites as it parses.
+func flowMod(f policy.Flow) *ofproto.FlowMod {
+	var fields []ofproto.OXM
+	m := f.Match
+	if m.InPort != 0 {
+		fields = append(fields, ofproto.InPort(m.InPort))
+	}
+	if m.Metadata != nil {
+		if m.MetadataMask != 0 {
+			fields = append(fields, ofproto.MetadataMasked(*m.Metadata, m.MetadataMask))
+		} else {
+			fields = append(fields, ofproto.Metadata(*m.Metadata))
+		}
+	}
+	if m.TunID != nil {
+		fields = append(fields, ofproto.TunnelID(*m.TunID))
+	}
+	if m.EthDst != nil {
+		if m.EthDstMask != nil {
+			fields = append(fields, ofproto.EthDstMasked(hw(*m.EthDst), hw(*m.EthDstMask)))
+		} else {
+			fields = append(fields, ofproto.EthDst(hw(*m.EthDst)))
+		}
+	}
+	if m.EthSrc != nil {
+		fields = append(fields, ofproto.EthSrc(hw(*m.EthSrc)))
+	}
+	if m.EthType != 0 {
+		fields = append(fields, ofproto.EthType(m.EthType))
+	}
+	if m.ArpSPA.IsValid() {
+		fields = append(fields, ofproto.ArpSPA(m.ArpSPA))
+	}
+	if m.ArpSHA != nil {
+		fields = append(fields, ofproto.ArpSHA(hw(*m.ArpSHA)))
+	}
+	var ins []ofproto.Instruction
+	in := f.Instructions
+	if len(in.Actions) > 0 {
+		ins = append(ins, &ofproto.InstructionApplyActions{Actions: actions(in.Actions)})
+	}
+	if in.WriteMetadata != nil {
+		ins = append(ins, &ofproto.InstructionWriteMetadata{Metadata: in.WriteMetadata.Value, Mask: in.WriteMetadata.Mask})
+	}
+	if in.GotoTable != nil {
+		ins = append(ins, &ofproto.InstructionGotoTable{TableID: *in.GotoTable})
+	}
+	return &ofproto.FlowMod{
+		Cookie: f.Cookie, TableID: f.Table, Command: ofproto.FlowModAdd, Priority: f.Priority,
+		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
+		Match: ofproto.Match{Fields: fields}, Instructions: ins,
+	}
+}
+
+func actions(as []policy.Action) []ofproto.Action {
+	out := make([]ofproto.Action, 0, len(as))
+	for _, a := range as {
+		switch a.Kind {
+		case policy.ActionOutput:
+			out = append(out, &ofproto.ActionOutput{Port: a.Port})
+		case policy.ActionGroup:
+			out = append(out, &ofproto.ActionGroup{GroupID: a.Group})
+		case policy.ActionSetTunID:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunnelID(a.TunID)})
+		case policy.ActionSetTunDst:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunIPv4Dst(a.TunDst)})
+		}
+	}
+	return out
+}
+
+func groupMod(g policy.Group) *ofproto.GroupMod {
+	buckets := make([]ofproto.Bucket, 0, len(g.Buckets))
+	for _, b := range g.Buckets {
+		buckets = append(buckets, ofproto.Bucket{
+			WatchPort: ofproto.PortAny, WatchGroup: ofproto.GroupAny, Actions: actions(b.Actions),
+		})
+	}
+	return &ofproto.GroupMod{Command: ofproto.GroupModAdd, GroupType: ofproto.GroupTypeAll, GroupID: g.ID, Buckets: buckets}
+}
+
+func hw(m topology.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }

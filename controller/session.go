@@ -1,0 +1,336 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
+)
+
+// missSendLen is how many bytes of a packet the switch sends to us.
+const missSendLen = 0xffff
+
+// session is one connected switch. Its reconcile loop is the only goroutine
+// that sends flow and group changes, so the installed-state cache needs no
+// lock of its own beyond mu for the fields the API reads.
+type session struct {
+	c      *Controller
+	conn   *ofproto.Conn
+	log    *slog.Logger
+	dpid   topology.DatapathID
+	remote string
+	since  time.Time
+	kickCh chan struct{}
+	// wantGen counts kicks; doneGen is the wantGen a successful round
+	// started from. The session is converged when they are equal.
+	wantGen, doneGen atomic.Uint64
+
+	mu            sync.Mutex
+	ports         policy.Ports // port name -> OpenFlow port number
+	host          string       // empty while the datapath is not registered
+	lastReconcile time.Time
+	lastErr       string
+	stats         switchCounters
+
+	// Owned by the reconcile loop.
+	installed *switchState // nil: unknown, read it from the switch
+}
+
+// switchCounters are what the session reports through the status API.
+type switchCounters struct {
+	Flows, Groups                   int
+	FlowAdds, FlowDeletes, FlowMods uint64
+	GroupMods                       uint64
+	Reconciles                      uint64
+}
+
+// kick asks the reconcile loop for another round; it never blocks.
+func (s *session) kick() {
+	s.wantGen.Add(1)
+	select {
+	case s.kickCh <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
+	remote := nc.RemoteAddr().String()
+	log := c.log.With("switch", remote)
+	conn := ofproto.NewConn(nc, ofproto.ConnOptions{
+		EchoInterval: c.cfg.EchoInterval,
+		DeadTimeout:  c.cfg.DeadTimeout,
+		Logger:       log,
+	})
+	defer conn.Close()
+
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conn.Handshake(hctx); err != nil {
+		log.Warn("switch handshake failed", "err", err)
+		return
+	}
+	// The read loop must run before any request can see its reply.
+	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1)}
+	served := make(chan error, 1)
+	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
+
+	_, fm, err := conn.Request(hctx, &ofproto.FeaturesRequest{})
+	if err != nil {
+		log.Warn("switch features request failed", "err", err)
+		return
+	}
+	features, ok := fm.(*ofproto.FeaturesReply)
+	if !ok {
+		log.Warn("switch answered FEATURES_REQUEST with the wrong message", "type", fm.Type())
+		return
+	}
+	s.dpid = topology.DatapathID(features.DatapathID)
+	s.log = log.With("dpid", s.dpid.String())
+	if _, err := conn.Send(&ofproto.SetConfig{MissSendLen: missSendLen}); err != nil {
+		s.log.Warn("set config failed", "err", err)
+		return
+	}
+	ports, err := s.readPorts(hctx)
+	if err != nil {
+		s.log.Warn("reading switch ports failed", "err", err)
+		return
+	}
+	s.ports = ports
+	cancel()
+
+	c.attachSession(s)
+	defer c.detachSession(s)
+	s.log.Info("switch connected", "ports", len(ports))
+
+	s.kick()
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		s.reconcileLoop(ctx)
+	}()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	conn.Close()
+	<-loopDone
+	s.log.Info("switch disconnected", "reason", err)
+}
+
+// attachSession makes s the session of its datapath, closing an older one.
+func (c *Controller) attachSession(s *session) {
+	c.mu.Lock()
+	old := c.sessions[s.dpid]
+	c.sessions[s.dpid] = s
+	c.mu.Unlock()
+	if old != nil {
+		old.log.Info("replaced by a new connection from the same datapath")
+		old.conn.Close()
+	}
+}
+
+func (c *Controller) detachSession(s *session) {
+	c.mu.Lock()
+	if c.sessions[s.dpid] == s {
+		delete(c.sessions, s.dpid)
+	}
+	c.mu.Unlock()
+}
+
+// handle receives the switch's asynchronous messages.
+func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
+	switch m := m.(type) {
+	case *ofproto.PortStatus:
+		s.portStatus(m)
+	case *ofproto.ErrorMsg:
+		if s.log != nil {
+			s.log.Warn("switch reported an error", "err", m.Error())
+		}
+	}
+}
+
+func (s *session) portStatus(m *ofproto.PortStatus) {
+	name := m.Port.Name
+	s.mu.Lock()
+	if s.ports == nil {
+		s.ports = policy.Ports{}
+	}
+	changed := false
+	switch m.Reason {
+	case ofproto.PortReasonDelete:
+		if _, ok := s.ports[name]; ok {
+			delete(s.ports, name)
+			changed = true
+		}
+	default:
+		if s.ports[name] != m.Port.PortNo {
+			s.ports[name] = m.Port.PortNo
+			changed = true
+		}
+	}
+	s.mu.Unlock()
+	if changed {
+		if s.log != nil {
+			s.log.Info("port changed", "port", name, "ofport", m.Port.PortNo, "reason", m.Reason)
+		}
+		s.kick()
+	}
+}
+
+func (s *session) readPorts(ctx context.Context) (policy.Ports, error) {
+	replies, err := s.conn.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.PortDescRequest{}})
+	if err != nil {
+		return nil, err
+	}
+	ports := policy.Ports{}
+	for _, r := range replies {
+		pd, ok := r.Body.(*ofproto.PortDescReply)
+		if !ok {
+			return nil, fmt.Errorf("unexpected multipart reply %T to PORT_DESC", r.Body)
+		}
+		for _, p := range pd.Ports {
+			if p.PortNo <= ofproto.PortMax {
+				ports[p.Name] = p.PortNo
+			}
+		}
+	}
+	return ports, nil
+}
+
+// reconcileLoop runs one reconciliation per kick until the connection ends.
+func (s *session) reconcileLoop(ctx context.Context) {
+	for {
+		select {
+		case <-s.conn.Done():
+			return
+		case <-ctx.Done():
+			return
+		case <-s.kickCh:
+		}
+		gen := s.wantGen.Load()
+		rctx, cancel := context.WithTimeout(ctx, s.c.cfg.ReconcileTimeout)
+		err := s.reconcile(rctx)
+		cancel()
+		s.mu.Lock()
+		s.lastReconcile = time.Now()
+		if err != nil {
+			s.lastErr = err.Error()
+		} else {
+			s.lastErr = ""
+			s.doneGen.Store(gen)
+		}
+		s.mu.Unlock()
+		if err != nil && !errors.Is(err, ofproto.ErrClosed) {
+			s.log.Warn("reconciliation failed", "err", err)
+			s.installed = nil // re-read the switch next time
+		}
+	}
+}
+
+// reconcile brings the switch to the desired state of its host.
+func (s *session) reconcile(ctx context.Context) error {
+	snap := s.c.Snapshot()
+	host, ok := hostByDPID(snap, s.dpid)
+	s.mu.Lock()
+	if ok {
+		s.host = host.Name
+	} else {
+		s.host = ""
+	}
+	ports := make(policy.Ports, len(s.ports))
+	for k, v := range s.ports {
+		ports[k] = v
+	}
+	s.mu.Unlock()
+	if !ok {
+		// An unregistered datapath gets nothing: fail_mode=secure keeps
+		// it dropping until `lorisctl host init` registers it.
+		s.log.Info("switch is not a registered host yet; waiting")
+		return nil
+	}
+	desired := desiredState(policy.Compile(snap, host.Name, ports))
+	if s.installed == nil {
+		cur, err := s.readState(ctx)
+		if err != nil {
+			return fmt.Errorf("read switch state: %w", err)
+		}
+		s.installed = cur
+	}
+	plan := diff(s.installed, desired)
+	start := time.Now()
+	if err := s.apply(ctx, plan); err != nil {
+		return err
+	}
+	s.installed = desired
+	s.mu.Lock()
+	s.stats.Flows = len(desired.flows)
+	s.stats.Groups = len(desired.groups)
+	s.stats.Reconciles++
+	s.stats.FlowAdds += uint64(plan.flowAdds)
+	s.stats.FlowDeletes += uint64(plan.flowDeletes)
+	s.stats.FlowMods += uint64(plan.flowAdds + plan.flowDeletes)
+	s.stats.GroupMods += uint64(len(plan.groupAdds) + len(plan.groupDeletes))
+	s.mu.Unlock()
+	if !plan.empty() {
+		s.log.Info("reconciled", "host", host.Name, "flow_adds", plan.flowAdds, "flow_deletes", plan.flowDeletes,
+			"group_changes", len(plan.groupAdds)+len(plan.groupDeletes), "took", time.Since(start))
+	}
+	return nil
+}
+
+// apply sends a plan in three confirmed steps so that no flow ever points
+// at a missing group: groups first, then flows, then group removals.
+func (s *session) apply(ctx context.Context, p *plan) error {
+	for _, step := range [][]ofproto.Message{p.groupAdds, p.flows, p.groupDeletes} {
+		if len(step) == 0 {
+			continue
+		}
+		if err := s.conn.Apply(ctx, step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readState reads the flows and groups the switch holds.
+func (s *session) readState(ctx context.Context) (*switchState, error) {
+	st := newSwitchState()
+	replies, err := s.conn.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.FlowStatsRequest{
+		TableID: ofproto.TableAll, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range replies {
+		fr, ok := r.Body.(*ofproto.FlowStatsReply)
+		if !ok {
+			return nil, fmt.Errorf("unexpected multipart reply %T to FLOW", r.Body)
+		}
+		for i := range fr.Flows {
+			st.addFlowStats(&fr.Flows[i])
+		}
+	}
+	replies, err = s.conn.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.GroupDescRequest{}})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range replies {
+		gr, ok := r.Body.(*ofproto.GroupDescReply)
+		if !ok {
+			return nil, fmt.Errorf("unexpected multipart reply %T to GROUP_DESC", r.Body)
+		}
+		for i := range gr.Groups {
+			st.addGroupDesc(&gr.Groups[i])
+		}
+	}
+	return st, nil
+}
