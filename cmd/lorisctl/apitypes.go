@@ -28,8 +28,10 @@ type switchStatus struct {
 	Connected     bool      `json:"connected"`
 	Remote        string    `json:"remote"`
 	Since         time.Time `json:"since"`
+	Ports         int       `json:"ports"`
 	Flows         int       `json:"flows"`
 	Groups        int       `json:"groups"`
 	LastReconcile time.Time `json:"last_reconcile"`
 	LastError     string    `json:"last_error"`
+	Pending       bool      `json:"pending"`
 }

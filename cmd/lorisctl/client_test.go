@@ -182,3 +182,32 @@ func TestNotFoundPod(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", code, ta.stderr)
 	}
 }
+
+func TestAttachmentsList(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("GET /v1/attachments", 200, `[`+attachedJSON+`]`)
+	ta := newTestApp(api.srv.URL, &fakeRunner{})
+	if code := ta.exec("attachments", "--pod", "web", "--host", "h1"); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.stderr)
+	}
+	want := "POD  CONTAINER  HOST  IFNAME  MAC                IP             PORT          ID\n" +
+		"web  c1         h1    eth1    02:00:00:00:00:07  10.244.1.2/24  lvbc0ebb0240  a1b2c3d4e5f60708\n"
+	if got := ta.stdout.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if q := api.recorded()[0].query; q != "host=h1&pod=web" {
+		t.Errorf("query %q", q)
+	}
+}
+
+func TestSwitchPendingState(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("GET /v1/status", 200, `{"version":"x","started":"2026-11-25T11:00:00Z","switches":[{"host":"h1","connected":true,"pending":true,"ports":3}]}`)
+	ta := newTestApp(api.srv.URL, &fakeRunner{})
+	if code := ta.exec("switches"); code != 0 {
+		t.Fatalf("exit %d: %s", code, ta.stderr)
+	}
+	if !strings.Contains(ta.stdout.String(), "connected, pending") {
+		t.Errorf("table:\n%s", ta.stdout)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -116,7 +118,11 @@ func newPodShowCmd(a *app) *cobra.Command {
 				return nil
 			}
 			p.line("")
-			return attachmentTable(p, detail.Members, false)
+			members := slices.Clone(detail.Members)
+			slices.SortFunc(members, func(x, y topology.Attachment) int {
+				return cmp.Or(cmp.Compare(x.Host, y.Host), cmp.Compare(x.Container, y.Container), cmp.Compare(x.IfName, y.IfName))
+			})
+			return attachmentTable(p, members, false)
 		},
 	}
 }

@@ -44,7 +44,7 @@ are connected, and per switch its flow count and last reconcile.`,
 			p.line("")
 			rows := make([][]string, 0, len(st.Switches))
 			for _, s := range st.Switches {
-				rows = append(rows, []string{s.Host, connectedWord(s.Connected), strconv.Itoa(s.Flows),
+				rows = append(rows, []string{s.Host, switchState(s), strconv.Itoa(s.Flows),
 					formatAgo(s.LastReconcile, now), s.LastError})
 			}
 			return p.table([]string{"HOST", "STATE", "FLOWS", "LAST RECONCILE", "LAST ERROR"}, rows)
@@ -75,18 +75,23 @@ func newSwitchesCmd(a *app) *cobra.Command {
 			now := a.now()
 			rows := make([][]string, 0, len(st.Switches))
 			for _, s := range st.Switches {
-				rows = append(rows, []string{s.Host, s.DatapathID, connectedWord(s.Connected), s.Remote,
-					formatTime(s.Since), strconv.Itoa(s.Flows), strconv.Itoa(s.Groups),
+				rows = append(rows, []string{s.Host, s.DatapathID, switchState(s), s.Remote,
+					formatTime(s.Since), strconv.Itoa(s.Ports), strconv.Itoa(s.Flows), strconv.Itoa(s.Groups),
 					formatAgo(s.LastReconcile, now), s.LastError})
 			}
-			return p.table([]string{"HOST", "DATAPATH ID", "STATE", "REMOTE", "SINCE", "FLOWS", "GROUPS", "LAST RECONCILE", "LAST ERROR"}, rows)
+			return p.table([]string{"HOST", "DATAPATH ID", "STATE", "REMOTE", "SINCE", "PORTS", "FLOWS", "GROUPS", "LAST RECONCILE", "LAST ERROR"}, rows)
 		},
 	}
 }
 
-func connectedWord(c bool) string {
-	if c {
-		return "connected"
+// switchState is "connected", "connected, pending" (a change not yet on
+// the switch) or "disconnected".
+func switchState(s switchStatus) string {
+	switch {
+	case !s.Connected:
+		return "disconnected"
+	case s.Pending:
+		return "connected, pending"
 	}
-	return "disconnected"
+	return "connected"
 }
