@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"slices"
+
 	"github.com/lorispack/loris/topology"
 )
 
@@ -38,6 +40,9 @@ func Compile(s *topology.Snapshot, host string, ports Ports) *FlowSet {
 	if self, ok := s.Host(host); ok {
 		c.self = self
 		c.tun, c.hasTun = ports.number(TunnelPort)
+		if c.hasTun {
+			c.findPeers()
+		}
 		c.hostFlows()
 	}
 	sortFlowSet(c.fs)
@@ -50,6 +55,7 @@ type compiler struct {
 	self   topology.Host
 	tun    uint32
 	hasTun bool
+	peers  map[string]topology.Host // reachable remote hosts, by name
 	fs     *FlowSet
 }
 
@@ -81,7 +87,8 @@ func (c *compiler) baseFlows() {
 func (c *compiler) hostFlows() {
 	byPod := map[string][]localMember{}
 	var podOrder []string
-	for _, a := range c.snap.AttachmentsOn(c.self.Name) {
+	onHost := c.snap.AttachmentsOn(c.self.Name)
+	for _, a := range onHost {
 		m := localMember{Attachment: a}
 		m.port, m.plugged = c.ports.number(a.Port)
 		// A container port that claims the tunnel's number would let a
@@ -94,6 +101,13 @@ func (c *compiler) hostFlows() {
 		}
 		byPod[a.Pod] = append(byPod[a.Pod], m)
 	}
+	// Size the flow slice once: growing it by doubling copies every flow
+	// several times at ten thousand flows per host.
+	estimate := len(c.fs.Flows) + 5*len(onHost)
+	for _, podName := range podOrder {
+		estimate += 3 + c.snap.MemberCount(podName)
+	}
+	c.fs.Flows = slices.Grow(c.fs.Flows, estimate)
 	for _, podName := range podOrder {
 		pod, ok := c.snap.Pod(podName)
 		if !ok {
@@ -106,32 +120,27 @@ func (c *compiler) hostFlows() {
 // podFlows emits everything this host needs for one pod with local members.
 func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 	vni := pod.VNI
+	// One pointer per pod, shared by its flows: a FlowSet is read-only.
+	meta := u64(uint64(vni))
 	for _, m := range local {
 		if m.plugged {
-			c.localMemberFlows(vni, m)
+			c.localMemberFlows(vni, meta, m)
 		}
 	}
-	remotes := c.remoteHosts(pod.Name)
 	if c.hasTun {
 		c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyTunnel, vni),
-			Match: Match{InPort: c.tun, TunID: u64(uint64(vni))},
+			Match: Match{InPort: c.tun, TunID: meta},
 			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
 				GotoTable: tablePtr(TableForwardTunnelOrigin)}})
-		if len(remotes) > 0 {
-			byName := make(map[string]topology.Host, len(remotes))
-			for _, rh := range remotes {
-				byName[rh.Name] = rh
+		for _, m := range c.snap.Members(pod.Name) {
+			peer, ok := c.peers[m.Host]
+			if !ok {
+				continue
 			}
-			for _, m := range c.snap.Members(pod.Name) {
-				rh, ok := byName[m.Host]
-				if !ok {
-					continue
-				}
-				c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
-					Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
-					Match:        Match{Metadata: u64(uint64(vni)), EthDst: macPtr(m.MAC)},
-					Instructions: Instructions{Actions: c.tunnelActions(vni, rh)}})
-			}
+			c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
+				Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
+				Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
+				Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
 		}
 	}
 
@@ -145,14 +154,16 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 		}
 	}
 	if c.hasTun {
-		for _, rh := range remotes {
-			floodAll.Buckets = append(floodAll.Buckets, Bucket{Actions: c.tunnelActions(vni, rh)})
+		for _, name := range c.snap.HostsWithPod(pod.Name) {
+			if peer, ok := c.peers[name]; ok {
+				floodAll.Buckets = append(floodAll.Buckets, Bucket{Actions: c.tunnelActions(vni, peer)})
+			}
 		}
 	}
 	c.fs.Groups = append(c.fs.Groups, floodAll, floodLocal)
 
 	flood := multicastMatch
-	flood.Metadata = u64(uint64(vni))
+	flood.Metadata = meta
 	c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityFlood, Cookie: Cookie(KindFlood, vni),
 		Match:        flood,
 		Instructions: Instructions{Actions: []Action{{Kind: ActionGroup, Group: floodAll.ID}}}})
@@ -163,7 +174,7 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 
 // localMemberFlows: port security on entry, ARP guard, and delivery to the
 // member from both local and tunnel origins.
-func (c *compiler) localMemberFlows(vni uint32, m localMember) {
+func (c *compiler) localMemberFlows(vni uint32, meta *uint64, m localMember) {
 	id := AttachmentCookieID(m.ID)
 	c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyPort, id),
 		Match: Match{InPort: m.port, EthSrc: macPtr(m.MAC)},
@@ -178,26 +189,20 @@ func (c *compiler) localMemberFlows(vni uint32, m localMember) {
 	deliver := Instructions{Actions: []Action{{Kind: ActionOutput, Port: m.port}}}
 	for _, table := range []uint8{TableForwardLocalOrigin, TableForwardTunnelOrigin} {
 		c.add(Flow{Table: table, Priority: PriorityExact, Cookie: Cookie(KindForwardLocal, id),
-			Match:        Match{Metadata: u64(uint64(vni)), EthDst: macPtr(m.MAC)},
+			Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
 			Instructions: deliver})
 	}
 }
 
-// remoteHosts are the other hosts with members of pod that this host can
-// reach: same tunnel type, since a host cannot decapsulate another type.
-func (c *compiler) remoteHosts(pod string) []topology.Host {
-	var out []topology.Host
-	for _, name := range c.snap.HostsWithPod(pod) {
-		if name == c.self.Name {
-			continue
+// findPeers lists the other hosts this host can tunnel to: those with the
+// same tunnel type, since a host cannot decapsulate another type.
+func (c *compiler) findPeers() {
+	c.peers = make(map[string]topology.Host, len(c.snap.Hosts))
+	for _, h := range c.snap.Hosts {
+		if h.Name != c.self.Name && h.Tunnel == c.self.Tunnel {
+			c.peers[h.Name] = h
 		}
-		h, ok := c.snap.Host(name)
-		if !ok || h.Tunnel != c.self.Tunnel {
-			continue
-		}
-		out = append(out, h)
 	}
-	return out
 }
 
 func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {

@@ -15,24 +15,39 @@ import (
 // prints them rather than comparing rendered strings: same determinism, no
 // string building on the hot path.
 func sortFlowSet(fs *FlowSet) {
-	slices.SortFunc(fs.Flows, compareFlows)
-	fs.Flows = slices.CompactFunc(fs.Flows, func(a, b Flow) bool {
-		return compareFlows(a, b) == 0 && a.Cookie == b.Cookie && a.Instructions.String() == b.Instructions.String()
-	})
+	// Sort pointers, not the flows themselves: a Flow is large and moving
+	// it is most of the cost of sorting ten thousand of them.
+	order := make([]*Flow, len(fs.Flows))
+	for i := range fs.Flows {
+		order[i] = &fs.Flows[i]
+	}
+	slices.SortFunc(order, compareFlows)
+	sorted := make([]Flow, 0, len(order))
+	for i, f := range order {
+		if i > 0 && isDuplicate(order[i-1], f) {
+			continue
+		}
+		sorted = append(sorted, *f)
+	}
+	fs.Flows = sorted
 	slices.SortFunc(fs.Groups, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
 }
 
-func compareFlows(a, b Flow) int {
+func isDuplicate(a, b *Flow) bool {
+	return compareFlows(a, b) == 0 && a.Cookie == b.Cookie && a.Instructions.String() == b.Instructions.String()
+}
+
+func compareFlows(a, b *Flow) int {
 	if c := cmp.Compare(a.Table, b.Table); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
 		return c
 	}
-	return compareMatches(a.Match, b.Match)
+	return compareMatches(&a.Match, &b.Match)
 }
 
-func compareMatches(a, b Match) int {
+func compareMatches(a, b *Match) int {
 	if c := cmp.Compare(a.EthType, b.EthType); c != 0 {
 		return c
 	}

@@ -305,7 +305,7 @@ func checkWellFormed(t *testing.T, seed uint64, host string, fs *FlowSet) {
 		if !IsLorisCookie(f.Cookie) {
 			t.Fatalf("seed %d host %s: cookie %#x lacks the magic", seed, host, f.Cookie)
 		}
-		if i > 0 && compareFlows(fs.Flows[i-1], f) >= 0 {
+		if i > 0 && compareFlows(&fs.Flows[i-1], &f) >= 0 {
 			t.Fatalf("seed %d host %s: flows out of order or overlapping:\n%v\n%v", seed, host, fs.Flows[i-1], f)
 		}
 		for _, a := range f.Instructions.Actions {

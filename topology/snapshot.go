@@ -119,3 +119,6 @@ func (s *Snapshot) pick(idx []int) []Attachment {
 	}
 	return out
 }
+
+// MemberCount returns how many attachments pod has, without copying them.
+func (s *Snapshot) MemberCount(pod string) int { return len(s.inPod[pod]) }
