@@ -348,3 +348,35 @@ func TestOVSApplyReportsRejectedFlow(t *testing.T) {
 		t.Fatalf("flows after partial failure:\n%s", strings.Join(flows, "\n"))
 	}
 }
+
+func TestOVSApplyBundle(t *testing.T) {
+	sw := startOVS(t)
+	c := sw.connect(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	flow := func(cookie uint64, inPort, out uint32) *FlowMod {
+		return ovsAddFlow(0, 10, cookie, []OXM{InPort(inPort)}, InstructionApplyActions{Actions: []Action{ActionOutput{Port: out, MaxLen: 0xffff}}})
+	}
+	if err := c.ApplyBundle(ctx, []Message{flow(0x31, ovsPort1, ovsPort2), flow(0x32, ovsPort2, ovsPort1)}); err != nil {
+		t.Fatalf("ApplyBundle: %v", err)
+	}
+	want := []string{
+		"cookie=0x31, table=0, priority=10,in_port=1 actions=output:2",
+		"cookie=0x32, table=0, priority=10,in_port=2 actions=output:1",
+	}
+	if got := sw.dumpFlows(); !slices.Equal(got, want) {
+		t.Fatalf("after bundle:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	// A bundle with one bad message changes nothing.
+	bad := ovsAddFlow(3, 10, 0x34, nil, InstructionGotoTable{TableID: 1})
+	err := c.ApplyBundle(ctx, []Message{flow(0x33, ovsPortVXLAN, ovsPort1), bad, flow(0x35, PortLocal, ovsPort1)})
+	var be *BatchError
+	if !errors.As(err, &be) || len(be.Failures) != 1 || be.Failures[0].Index != 1 {
+		t.Fatalf("ApplyBundle with a bad flow = %v, want a *BatchError naming index 1", err)
+	}
+	t.Logf("OVS said: %v", err)
+	if got := sw.dumpFlows(); !slices.Equal(got, want) {
+		t.Fatalf("a failed bundle changed the flows:\n%s", strings.Join(got, "\n"))
+	}
+}

@@ -1,0 +1,90 @@
+package ofproto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// acceptBundleAdds waits for the barrier that follows a bundle's open and
+// adds, collecting errors for the adds (by index) and for the open.
+func acceptBundleAdds(w *waiter, h Header, m Message) bool {
+	if h.XID == w.xids[0] {
+		if err := replyError(h, m); err != nil {
+			w.err = fmt.Errorf("ofproto: bundle open failed: %w", err)
+		}
+		return false
+	}
+	return acceptBatch(w, h, m)
+}
+
+// ApplyBundle applies ms as one atomic, ordered bundle (the ONF bundle
+// extension OVS accepts on OpenFlow 1.3). On success every message is in
+// effect; on a *BatchError (the messages the switch rejected, by index) or
+// any other error, none is: unlike Apply, a failure leaves the switch as it
+// was (except when the connection or ctx ends between commit and its
+// answer, when the outcome is unknown).
+//
+// The switch validates each message when it is added but reports nothing
+// for a valid one, and commits whatever was added without complaint, so a
+// rejected add would silently drop out of the bundle. Hence two round
+// trips: open, adds and a barrier in one write batch; then commit if no add
+// was rejected, discard otherwise.
+//
+// The bundle id is taken from the connection's xid counter, so concurrent
+// bundles on one connection do not collide.
+func (c *Conn) ApplyBundle(ctx context.Context, ms []Message) error {
+	xids := make([]uint32, len(ms)+2)
+	for i := range xids {
+		xids[i] = c.nextXID()
+	}
+	id := xids[0]
+	const flags = BundleAtomic | BundleOrdered
+	w := newWaiter(acceptBundleAdds, xids...)
+	w.barrier = xids[len(xids)-1]
+	w.index = make(map[uint32]int, len(ms))
+	all := make([]Message, 0, len(xids))
+	all = append(all, &BundleControl{BundleID: id, CtrlType: BundleOpen, Flags: flags})
+	for i, m := range ms {
+		x := xids[i+1]
+		w.index[x] = i
+		// The inner message carries the xid of the BUNDLE_ADD around it, as
+		// the bundle extension requires.
+		all = append(all, &BundleAdd{BundleID: id, Flags: flags, Message: m, XID: x})
+	}
+	all = append(all, &BarrierRequest{})
+	if err := c.register(w); err != nil {
+		return err
+	}
+	if err := c.enqueueFor(w, all); err != nil {
+		return err
+	}
+	if err := c.wait(ctx, w); err != nil {
+		return err
+	}
+	if w.err != nil || len(w.failures) > 0 {
+		// The bundle dies with the connection anyway; a failed discard
+		// changes nothing for the caller.
+		c.bundleControl(ctx, id, BundleDiscard, BundleDiscardReply, flags)
+		if w.err != nil {
+			return w.err
+		}
+		return &BatchError{Failures: w.failures}
+	}
+	if err := c.bundleControl(ctx, id, BundleCommit, BundleCommitReply, flags); err != nil {
+		return fmt.Errorf("ofproto: bundle commit failed: %w", err)
+	}
+	return nil
+}
+
+// bundleControl sends one bundle operation and checks its reply.
+func (c *Conn) bundleControl(ctx context.Context, id uint32, op, reply BundleCtrlType, flags uint16) error {
+	h, m, err := c.Request(ctx, &BundleControl{BundleID: id, CtrlType: op, Flags: flags})
+	if err != nil {
+		return err
+	}
+	if bc, ok := m.(*BundleControl); !ok || bc.CtrlType != reply || bc.BundleID != id {
+		return errors.New("ofproto: bundle " + op.String() + " answered with " + h.Type.String())
+	}
+	return nil
+}
