@@ -71,7 +71,7 @@ func (c *Conn) dispatch(h Handler, frame []byte) error {
 		// buffer is reused.
 		return c.Reply(hdr, &EchoReply{Data: frame[HeaderLen:]})
 	}
-	if w := c.waiterFor(hdr.XID); w != nil {
+	if w := c.waiterFor(hdr.XID); w != nil && answersRequests(hdr.Type) {
 		_, m, err := Decode(append([]byte(nil), frame...))
 		if err != nil {
 			return err
@@ -111,4 +111,17 @@ func (c *Conn) keepalive() {
 		cancel()
 		t.Reset(c.opt.EchoInterval)
 	}
+}
+
+// answersRequests reports whether messages of type t can answer a request.
+// Only these are matched with waiters: a request from the peer that happens
+// to reuse the xid of one of ours must reach the Handler, not our caller.
+func answersRequests(t Type) bool {
+	switch t {
+	case TypeError, TypeEchoReply, TypeExperimenter, TypeFeaturesReply,
+		TypeGetConfigReply, TypeMultipartReply, TypeBarrierReply,
+		TypeQueueGetConfigReply, TypeRoleReply, TypeGetAsyncReply:
+		return true
+	}
+	return false
 }

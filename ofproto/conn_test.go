@@ -516,3 +516,23 @@ func TestServeTwice(t *testing.T) {
 		t.Fatalf("second Serve = %v, want a usage error", err)
 	}
 }
+
+func TestPeerRequestWithOurXIDReachesHandler(t *testing.T) {
+	k := newCollector()
+	c, p, _ := servedRaw(t, ConnOptions{}, k)
+	res := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		defer cancel()
+		res <- c.Barrier(ctx)
+	}()
+	h, _ := p.readType(TypeBarrierRequest)
+	p.send(h.XID, &BarrierRequest{}) // the peer's own request, same xid by chance
+	if got := k.next(t); got.h.Type != TypeBarrierRequest || got.h.XID != h.XID {
+		t.Fatalf("handler got %s xid %d", got.h.Type, got.h.XID)
+	}
+	p.send(h.XID, &BarrierReply{})
+	if err := waitErr(t, res); err != nil {
+		t.Fatalf("Barrier = %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package ofproto
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -126,7 +127,7 @@ func (c *Conn) writeLoop() {
 			}
 			n, err := c.nc.Write(chunk)
 			if err != nil {
-				c.closeWithError(err)
+				c.closeWithError(fmt.Errorf("ofproto: write: %w", err))
 				return
 			}
 			rest = rest[n:]
