@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -309,8 +310,8 @@ func TestOVSConnProgramsFlows(t *testing.T) {
 		if got.TableID != sent.TableID || got.Priority != sent.Priority || !got.Match.Equal(sent.Match) {
 			t.Errorf("flow %#x read back as %s, sent %s", sent.Cookie, got.String(), sent.String())
 		}
-		if g, w := InstructionsString(got.Instructions), InstructionsString(sent.Instructions); g != w {
-			t.Errorf("flow %#x instructions read back as %s, sent %s", sent.Cookie, g, w)
+		if !reflect.DeepEqual(got.Instructions, sent.Instructions) {
+			t.Errorf("flow %#x instructions read back as %#v, sent %#v", sent.Cookie, got.Instructions, sent.Instructions)
 		}
 	}
 }
