@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lorispack/loris/topology"
 )
 
 var ifaceHeadings = []string{"name", "type", "external_ids"}
@@ -330,7 +332,7 @@ func TestDetach(t *testing.T) {
 		}
 	})
 	t.Run("nothing attached", func(t *testing.T) {
-		api := newFakeAPI(t)
+		api := newFakeAPI(t) // answers 404 to everything
 		r := (&fakeRunner{}).
 			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
 			on("list-ports br-loris", "loris-tun\n", nil).
@@ -340,8 +342,25 @@ func TestDetach(t *testing.T) {
 		if code := ta.exec("detach", "c1"); code != 0 || !strings.Contains(ta.stdout.String(), "nothing to detach") {
 			t.Fatalf("exit %d stdout %q stderr %q", code, ta.stdout, ta.stderr)
 		}
-		if len(api.recorded()) != 0 {
-			t.Error("controller asked")
+	})
+	t.Run("interrupted attach", func(t *testing.T) {
+		api := newFakeAPI(t)
+		id := topology.AttachmentID("h1", "c1", "eth1")
+		api.reply("DELETE /v1/attachments/"+id, 204, "")
+		r := (&fakeRunner{}).
+			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
+			on("list-ports br-loris", "loris-tun\n", nil).
+			on("find interface", ovsTable(ifaceHeadings), nil)
+		ta := newTestApp(api.srv.URL, r)
+		if code := ta.exec("detach", "c1"); code != 0 {
+			t.Fatalf("exit %d stderr %q", code, ta.stderr)
+		}
+		out := ta.stdout.String()
+		if !strings.Contains(out, "controller record "+id) || !strings.Contains(out, "veth lvbc0ebb0240") {
+			t.Errorf("stdout %q", out)
+		}
+		if calls := r.recorded(); calls[len(calls)-1] != "ip link del dev lvbc0ebb0240" {
+			t.Errorf("calls %q", calls)
 		}
 	})
 }

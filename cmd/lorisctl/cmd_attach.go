@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/lorispack/loris/topology"
 
@@ -251,8 +252,9 @@ func newDetachCmd(a *app) *cobra.Command {
 		Long: `detach runs on the container host. It finds the bridge port attach
 made for CONTAINER and --ifname, deletes the attachment at the controller
 (one already gone there is fine), removes the port from the bridge and
-deletes the veth pair (taking the container end with it). Detaching
-something not attached says so and succeeds. --netns and --pid are
+deletes the veth pair (taking the container end with it). When there is
+no port but an interrupted attach left a controller record or a veth,
+those are removed. Detaching something not attached says so and succeeds. --netns and --pid are
 accepted for symmetry with attach; detach does not need them.`,
 		Example: `  lorisctl detach web-1
   lorisctl detach c1 --ifname eth1 --ovsdb unix:/run/h1/db.sock`,
@@ -287,8 +289,8 @@ accepted for symmetry with attach; detach does not need them.`,
 					note = " (the controller had already forgotten it)"
 				}
 				p.line("detached %s %s: attachment %s%s, port %s removed", container, ifname, res.Attachment, note, res.Port)
-			case res.VethRemoved:
-				p.line("%s %s had no port on bridge %s; removed leftover veth %s", container, ifname, bridge, res.Port)
+			case res.VethRemoved || res.Attachment != "":
+				p.line("%s %s had no port on bridge %s; removed what an interrupted attach left: %s", container, ifname, bridge, leftovers(res))
 			default:
 				p.line("nothing to detach: %s %s has no port on bridge %s", container, ifname, bridge)
 			}
@@ -308,9 +310,11 @@ func runDetach(ctx context.Context, a *app, container, ifname, bridge, ovsdb str
 	r := a.runner()
 	ovs := ovsctl{r: r, db: ovsdb}
 	var found *ovsInterface
-	if _, exists, err := ovs.bridge(ctx, bridge); err != nil {
+	info, exists, err := ovs.bridge(ctx, bridge)
+	if err != nil {
 		return res, err
-	} else if exists {
+	}
+	if exists {
 		ports, err := ovs.ports(ctx, bridge)
 		if err != nil {
 			return res, err
@@ -329,8 +333,18 @@ func runDetach(ctx context.Context, a *app, container, ifname, bridge, ovsdb str
 		}
 	}
 	if found == nil {
-		// No port, but a crash between creating the veth and adding the
-		// port can leave the veth behind.
+		// No port, but an attach interrupted between asking the controller
+		// and adding the port leaves a controller record (its id is
+		// derived from host, container and ifname) and perhaps the veth.
+		if hostName := info.externalIDs[extHost]; hostName != "" {
+			id := topology.AttachmentID(hostName, container, ifname)
+			switch err := client.deleteAttachment(ctx, id); {
+			case err == nil:
+				res.Attachment = id
+			case !isNotFound(err):
+				return res, err
+			}
+		}
 		res.Port = hostPortName(container, ifname)
 		removed, err := deleteLink(ctx, r, res.Port)
 		res.VethRemoved = removed
@@ -383,4 +397,15 @@ func newAttachmentsCmd(a *app) *cobra.Command {
 	c.Flags().StringVar(&podName, "pod", "", "only this pod's attachments")
 	c.Flags().StringVar(&hostName, "host", "", "only this host's attachments")
 	return c
+}
+
+func leftovers(res detachResult) string {
+	var parts []string
+	if res.Attachment != "" {
+		parts = append(parts, "controller record "+res.Attachment)
+	}
+	if res.VethRemoved {
+		parts = append(parts, "veth "+res.Port)
+	}
+	return strings.Join(parts, ", ")
 }

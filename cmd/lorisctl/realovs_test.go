@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lorispack/loris/topology"
 )
 
 // TestRealOVS runs the built lorisctl against a private ovsdb-server and
@@ -41,6 +43,7 @@ func TestRealOVS(t *testing.T) {
 	}
 
 	bin := buildLorisctl(t)
+	attID := topology.AttachmentID("h4host", "ctr1", "eth1")
 	// Unique names so parallel runs (and other helpers) do not collide.
 	id := os.Getpid() % 100000
 	prefix := fmt.Sprintf("h4t%d", id)
@@ -103,7 +106,7 @@ func TestRealOVS(t *testing.T) {
 	// attach into the container namespace.
 	out := lorisctl("attach", "ctr1", "--netns", ctrNS, "--ip", "10.244.1.2/24", "--pod", "web", "--ovsdb", db)
 	port := hostPortName("ctr1", "eth1")
-	if !strings.Contains(out, fakeAttachmentID) || !strings.Contains(out, port) {
+	if !strings.Contains(out, attID) || !strings.Contains(out, port) {
 		t.Errorf("attach output:\n%s", out)
 	}
 	link := linkInfo(t, ctrNS, "eth1")
@@ -120,7 +123,7 @@ func TestRealOVS(t *testing.T) {
 		t.Errorf("bridge ports %q lack %s", ports, port)
 	}
 	ext := vsctl("get", "interface", port, "external_ids")
-	for _, want := range []string{`loris-attachment="` + fakeAttachmentID + `"`, `loris-container=ctr1`, `loris-ifname=eth1`} {
+	for _, want := range []string{`loris-attachment="` + attID + `"`, `loris-container=ctr1`, `loris-ifname=eth1`} {
 		if !strings.Contains(ext, want) {
 			t.Errorf("port external_ids %s lack %s", ext, want)
 		}
@@ -139,6 +142,30 @@ func TestRealOVS(t *testing.T) {
 		t.Errorf("POST /v1/attachments %d times, want 1", n)
 	}
 
+	// A plumbing step that fails (the interface name is taken in the
+	// container) undoes everything and withdraws the controller record.
+	run(t, "ip", "-n", ctrNS, "link", "add", "eth9", "type", "veth", "peer", "name", "eth9p")
+	_, err := runErr("ip", "netns", "exec", hostNS, bin, "--server", api.url, "attach", "ctr2", "--netns", ctrNS,
+		"--ifname", "eth9", "--ip", "10.244.1.9/24", "--ovsdb", db)
+	if err == nil || !strings.Contains(err.Error(), "undone") {
+		t.Errorf("attach onto a taken ifname: %v", err)
+	}
+	failedID := topology.AttachmentID("h4host", "ctr2", "eth9")
+	if n := api.count("DELETE /v1/attachments/" + failedID); n != 1 {
+		t.Errorf("failed attach withdrawn %d times, want 1", n)
+	}
+	for _, l := range []string{hostPortName("ctr2", "eth9"), tempPeerName("ctr2", "eth9")} {
+		if _, err := runErr("ip", "-n", hostNS, "link", "show", l); err == nil {
+			t.Errorf("%s left in the host namespace after a failed attach", l)
+		}
+		if _, err := runErr("ip", "-n", ctrNS, "link", "show", l); err == nil {
+			t.Errorf("%s left in the container namespace after a failed attach", l)
+		}
+	}
+	if ports := vsctl("list-ports", "br-loris"); strings.Contains(ports, hostPortName("ctr2", "eth9")) {
+		t.Errorf("failed attach left a port: %q", ports)
+	}
+
 	// detach removes port and veth; a second detach is a no-op.
 	lorisctl("detach", "ctr1", "--ovsdb", db)
 	if ports := vsctl("list-ports", "br-loris"); strings.Contains(ports, port) {
@@ -150,7 +177,7 @@ func TestRealOVS(t *testing.T) {
 	if _, err := runErr("ip", "-n", hostNS, "link", "show", port); err == nil {
 		t.Error("host veth survived detach")
 	}
-	if n := api.count("DELETE /v1/attachments/" + fakeAttachmentID); n != 1 {
+	if n := api.count("DELETE /v1/attachments/" + attID); n != 1 {
 		t.Errorf("DELETE sent %d times, want 1", n)
 	}
 	if out := lorisctl("detach", "ctr1", "--ovsdb", db); !strings.Contains(out, "nothing to detach") {
@@ -177,17 +204,17 @@ func TestRealOVS(t *testing.T) {
 	}
 }
 
-const (
-	fakeAttachmentID = "0123456789abcdef"
-	fakeMAC          = "02:00:00:00:00:42"
-)
+const fakeMAC = "02:00:00:00:00:42"
 
-// recordingAPI is a fake controller in the root namespace.
+// recordingAPI is a fake controller in the root namespace. Like the real
+// one it derives attachment ids from host, container and ifname, and
+// answers 404 to deleting one it does not have.
 type recordingAPI struct {
 	url    string
 	mu     sync.Mutex
 	counts map[string]int
 	bodies map[string]map[string]any
+	live   map[string]bool // attachment ids
 }
 
 func newRecordingAPI(t *testing.T, ip string) *recordingAPI {
@@ -196,7 +223,7 @@ func newRecordingAPI(t *testing.T, ip string) *recordingAPI {
 	if err != nil {
 		t.Fatalf("listen on %s: %v", ip, err)
 	}
-	a := &recordingAPI{counts: map[string]int{}, bodies: map[string]map[string]any{}}
+	a := &recordingAPI{counts: map[string]int{}, bodies: map[string]map[string]any{}, live: map[string]bool{}}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(a.serve))
 	srv.Listener.Close()
 	srv.Listener = ln
@@ -212,16 +239,18 @@ func (a *recordingAPI) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(raw, &body)
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.counts[key]++
 	a.bodies[key] = body
-	a.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case key == "POST /v1/hosts":
 		w.WriteHeader(http.StatusCreated)
 		w.Write(raw)
 	case key == "POST /v1/attachments":
-		body["id"] = fakeAttachmentID
+		id := topology.AttachmentID(fmt.Sprint(body["host"]), fmt.Sprint(body["container"]), fmt.Sprint(body["ifname"]))
+		a.live[id] = true
+		body["id"] = id
 		if m, _ := body["mac"].(string); m == "" || m == "00:00:00:00:00:00" {
 			body["mac"] = fakeMAC
 		}
@@ -230,7 +259,14 @@ func (a *recordingAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusCreated)
 		json.NewEncoder(w).Encode(body)
-	case r.Method == http.MethodDelete:
+	case strings.HasPrefix(key, "DELETE /v1/attachments/"):
+		id := strings.TrimPrefix(r.URL.Path, "/v1/attachments/")
+		if !a.live[id] {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"error":"attachment `+id+`: not found"}`)
+			return
+		}
+		delete(a.live, id)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		w.WriteHeader(http.StatusNotFound)
