@@ -46,7 +46,7 @@ func BenchmarkApply100(b *testing.B) {
 		}
 	}
 	go ctl.Serve(nil)
-	go sw.Serve(fakeSwitch())
+	go sw.Serve(barrierAnsweringMux())
 	b.Cleanup(func() { ctl.Close(); sw.Close() })
 	ms := make([]Message, 100)
 	for i := range ms {

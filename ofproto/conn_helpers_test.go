@@ -126,8 +126,8 @@ func waitErr(t *testing.T, ch <-chan error) error {
 	}
 }
 
-// fakeSwitch answers barriers, the minimum a peer of Apply and Barrier needs.
-func fakeSwitch() *ServeMux {
+// barrierAnsweringMux answers barriers, the minimum a peer of Apply and Barrier needs.
+func barrierAnsweringMux() *ServeMux {
 	mux := NewServeMux()
 	mux.HandleFunc(TypeBarrierRequest, func(c *Conn, h Header, m Message) { c.Reply(h, &BarrierReply{}) })
 	return mux

@@ -12,7 +12,7 @@ import (
 )
 
 func TestHandshakeBetweenConns(t *testing.T) {
-	ctl, _ := newConnPair(t, ConnOptions{}, nil, fakeSwitch())
+	ctl, _ := newConnPair(t, ConnOptions{}, nil, barrierAnsweringMux())
 	ctx, cancel := context.WithTimeout(context.Background(), testWait)
 	defer cancel()
 	if err := ctl.Barrier(ctx); err != nil {
