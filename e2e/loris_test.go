@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lorispack/loris/controller"
+	"github.com/lorispack/loris/e2e/cluster"
+)
+
+// binDir holds loris-controller and lorisctl built once for the package.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if os.Getenv("LORIS_E2E") == "skip" {
+			return m.Run()
+		}
+		dir, err := os.MkdirTemp("", "loris-e2e-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("go", "build", "-o", dir+"/", "../cmd/loris-controller", "../cmd/lorisctl")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: building binaries: %v\n%s", err, out)
+			return 1
+		}
+		binDir = dir
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// requireE2E skips unless the end-to-end prerequisites are present.
+func requireE2E(t *testing.T) {
+	t.Helper()
+	if os.Getenv("LORIS_E2E") == "skip" {
+		t.Skip("end-to-end tests disabled (LORIS_E2E=skip)")
+	}
+	cluster.Require(t)
+}
+
+// lab is a simulated cluster with a loris controller and registered hosts.
+type lab struct {
+	t      *testing.T
+	c      *cluster.Cluster
+	ctl    *cluster.Process
+	db     string
+	server string // API base URL
+	ofAddr string // tcp:IP:PORT for set-controller
+	tunnel string
+	ips    map[*cluster.Container]netip.Addr
+	pods   map[*cluster.Container]string
+}
+
+const (
+	openflowPort = 6653
+	apiPort      = 6680
+)
+
+// newLab builds hosts, starts the controller and runs `lorisctl host init`
+// on every host, then waits until every switch is connected and reconciled.
+func newLab(t *testing.T, hosts int, tunnel string) *lab {
+	t.Helper()
+	c := cluster.New(t, cluster.Options{Hosts: hosts})
+	l := &lab{
+		t: t, c: c, tunnel: tunnel,
+		db:     filepath.Join(t.TempDir(), "loris.db"),
+		server: fmt.Sprintf("http://%s", netip.AddrPortFrom(c.ControllerIP, apiPort)),
+		ofAddr: fmt.Sprintf("tcp:%s", netip.AddrPortFrom(c.ControllerIP, openflowPort)),
+		ips:    map[*cluster.Container]netip.Addr{},
+		pods:   map[*cluster.Container]string{},
+	}
+	l.startController()
+	for _, h := range c.Hosts {
+		l.lorisctl(h, "host", "init", h.Name, "--tunnel-ip", h.TunnelIP.String(), "--controller", l.ofAddr,
+			"--tunnel", tunnel, "--datapath", "netdev", "--ovsdb", h.DB)
+	}
+	l.waitConverged()
+	return l
+}
+
+func (l *lab) startController() {
+	l.t.Helper()
+	l.ctl = l.c.StartProcess("loris-controller", []string{
+		filepath.Join(binDir, "loris-controller"),
+		"--openflow-addr", netip.AddrPortFrom(l.c.ControllerIP, openflowPort).String(),
+		"--api-addr", netip.AddrPortFrom(l.c.ControllerIP, apiPort).String(),
+		"--db", l.db, "--log-level", "debug",
+	}, nil)
+	err := cluster.WaitFor(context.Background(), func() (bool, error) {
+		_, err := l.status()
+		return err == nil, nil
+	}, 10*time.Second)
+	if err != nil {
+		l.t.Fatalf("controller API did not come up: %v\n%s", err, l.ctl.LogTail(30))
+	}
+}
+
+// lorisctl runs lorisctl inside a host's namespace and fails on error.
+func (l *lab) lorisctl(h *cluster.Host, args ...string) string {
+	l.t.Helper()
+	out, err := l.tryLorisctl(h, args...)
+	if err != nil {
+		l.t.Fatalf("lorisctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (l *lab) tryLorisctl(h *cluster.Host, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	full := append([]string{"--server", l.server}, args...)
+	return h.Run(ctx, filepath.Join(binDir, "lorisctl"), full...)
+}
+
+func (l *lab) status() (controller.Status, error) {
+	var st controller.Status
+	cl := http.Client{Timeout: 2 * time.Second}
+	resp, err := cl.Get(l.server + "/v1/status")
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("status: HTTP %d", resp.StatusCode)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+// waitConverged waits until every host's switch is connected and its last
+// reconciliation succeeded after the latest model change.
+func (l *lab) waitConverged() controller.Status {
+	l.t.Helper()
+	var last controller.Status
+	err := cluster.WaitFor(context.Background(), func() (bool, error) {
+		st, err := l.status()
+		if err != nil {
+			return false, nil
+		}
+		last = st
+		if len(st.Switches) != len(l.c.Hosts) {
+			return false, nil
+		}
+		for _, s := range st.Switches {
+			if !s.Connected || s.Reconciles == 0 || s.LastError != "" || s.Pending {
+				return false, nil
+			}
+		}
+		return true, nil
+	}, 30*time.Second)
+	if err != nil {
+		l.t.Fatalf("switches did not converge: %v\nlast status: %+v\ncontroller log:\n%s", err, last, l.ctl.LogTail(40))
+	}
+	return last
+}
+
+// attach creates a container on h and attaches it to pod with ip.
+func (l *lab) attach(h *cluster.Host, name, pod, ip string) *cluster.Container {
+	l.t.Helper()
+	ctr := l.c.AddContainer(h, name)
+	// IPv6 off: its autoconfiguration chatter would blur the broadcast counts.
+	if out, err := ctr.Run(context.Background(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"); err != nil {
+		l.t.Fatalf("sysctl in %s: %v\n%s", name, err, out)
+	}
+	args := []string{"attach", name, "--ip", ip, "--netns", ctr.NS, "--ovsdb", h.DB}
+	if pod != "" {
+		args = append(args, "--pod", pod)
+	}
+	l.lorisctl(h, args...)
+	l.ips[ctr] = netip.MustParsePrefix(ip).Addr()
+	if pod == "" {
+		pod = "default"
+	}
+	l.pods[ctr] = pod
+	return ctr
+}
