@@ -439,6 +439,12 @@ func TestSnapshot(t *testing.T) {
 	if h, ok := snap.Host("h3"); !ok || h.Name != "h3" {
 		t.Fatal("Host(h3) missing from snapshot")
 	}
+	if h, ok := snap.HostByDatapathID(host("h2", 2).DatapathID); !ok || h.Name != "h2" {
+		t.Fatalf("HostByDatapathID = %+v, %v", h, ok)
+	}
+	if _, ok := snap.HostByDatapathID(0xdead); ok {
+		t.Fatal("HostByDatapathID(0xdead) found a host")
+	}
 	if _, ok := snap.Pod("red"); ok {
 		t.Fatal("Pod(red) found")
 	}

@@ -14,6 +14,7 @@ type Snapshot struct {
 	Attachments []Attachment
 
 	hostIndex    map[string]int
+	hostByDPID   map[DatapathID]int
 	podIndex     map[string]int
 	podByVNI     map[uint32]int
 	onHost       map[string][]int // indexes into Attachments, id order
@@ -30,12 +31,16 @@ func (m *Model) Snapshot() *Snapshot { return NewSnapshot(m.State()) }
 func NewSnapshot(s State) *Snapshot {
 	slices.SortFunc(s.Hosts, func(a, b Host) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
-	sortAttachments(s.Attachments)
+	byID := func(a, b Attachment) int { return cmp.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(s.Attachments, byID) {
+		slices.SortFunc(s.Attachments, byID)
+	}
 	snap := &Snapshot{
 		Hosts:        s.Hosts,
 		Pods:         s.Pods,
 		Attachments:  s.Attachments,
 		hostIndex:    make(map[string]int, len(s.Hosts)),
+		hostByDPID:   make(map[DatapathID]int, len(s.Hosts)),
 		podIndex:     make(map[string]int, len(s.Pods)),
 		podByVNI:     make(map[uint32]int, len(s.Pods)),
 		onHost:       map[string][]int{},
@@ -44,6 +49,7 @@ func NewSnapshot(s State) *Snapshot {
 	}
 	for i, h := range s.Hosts {
 		snap.hostIndex[h.Name] = i
+		snap.hostByDPID[h.DatapathID] = i
 	}
 	for i, p := range s.Pods {
 		snap.podIndex[p.Name] = i
@@ -72,6 +78,15 @@ func NewSnapshot(s State) *Snapshot {
 // Host returns the named host.
 func (s *Snapshot) Host(name string) (Host, bool) {
 	i, ok := s.hostIndex[name]
+	if !ok {
+		return Host{}, false
+	}
+	return s.Hosts[i], true
+}
+
+// HostByDatapathID returns the host whose bridge has datapath id d.
+func (s *Snapshot) HostByDatapathID(d DatapathID) (Host, bool) {
+	i, ok := s.hostByDPID[d]
 	if !ok {
 		return Host{}, false
 	}
