@@ -202,6 +202,18 @@ func TestAttachConflictChangesNothing(t *testing.T) {
 	}
 }
 
+func TestAttachAfterInterruptedAttachHints(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 409, `{"error":"attachment h1/c1/eth1: already attached (id 5f33543d9e8cc47b): conflict"}`)
+	ta := newTestApp(api.srv.URL, initialisedHost("vxlan"))
+	if code := ta.exec(attachArgs...); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(ta.stderr.String(), "lorisctl detach c1 --ifname eth1 clears it") {
+		t.Errorf("stderr %q", ta.stderr)
+	}
+}
+
 func TestAttachNeedsInitialisedHost(t *testing.T) {
 	api := newFakeAPI(t)
 	r := (&fakeRunner{}).

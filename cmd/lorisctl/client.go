@@ -34,9 +34,13 @@ func (e *apiError) Error() string {
 		e.method, e.path, e.status, http.StatusText(e.status), e.message)
 }
 
-func isNotFound(err error) bool {
+func isNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+func isConflict(err error) bool { return hasStatus(err, http.StatusConflict) }
+
+func hasStatus(err error, status int) bool {
 	var ae *apiError
-	return errors.As(err, &ae) && ae.status == http.StatusNotFound
+	return errors.As(err, &ae) && ae.status == status
 }
 
 // parseServer accepts "http://host:port", "https://..." or a bare

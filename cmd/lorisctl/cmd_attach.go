@@ -163,6 +163,11 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		Host: hostName, Container: container, IfName: f.ifname, Port: port,
 		MAC: req.mac, IP: req.ip, Pod: f.pod,
 	})
+	if isConflict(err) && strings.Contains(err.Error(), "already attached") {
+		// No port exists (checked above), so the record is what an
+		// interrupted attach left behind.
+		return fmt.Errorf("%w (no port exists on this host: if an earlier attach was interrupted, lorisctl detach %s --ifname %s clears it)", err, container, f.ifname)
+	}
 	if err != nil {
 		return err
 	}
