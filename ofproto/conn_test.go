@@ -360,10 +360,11 @@ func TestDeadPeerDetected(t *testing.T) {
 }
 
 func TestKeepaliveKeepsAnsweringPeerAlive(t *testing.T) {
-	opt := ConnOptions{EchoInterval: 10 * time.Millisecond, DeadTimeout: 40 * time.Millisecond}
+	opt := ConnOptions{EchoInterval: 20 * time.Millisecond, DeadTimeout: 400 * time.Millisecond}
 	c, p, _ := servedRaw(t, opt, nil)
 	// Answer echoes only: the connection must survive well past DeadTimeout.
-	for i := 0; i < 20; i++ {
+	start := time.Now()
+	for time.Since(start) < 2*opt.DeadTimeout {
 		h, b := p.readType(TypeEchoRequest)
 		p.send(h.XID, &EchoReply{Data: b[HeaderLen:]})
 	}
