@@ -60,11 +60,16 @@ func (o ConnOptions) withDefaults() ConnOptions {
 //
 // Output goes through a single writer goroutine that coalesces everything
 // queued into as few write syscalls as possible. Input is read by Serve,
-// which hands replies to the Request/Multipart/Apply/Barrier call waiting
-// for their xid, answers ECHO_REQUEST itself and passes every other message
-// to a Handler.
+// which hands replies to the Request/Multipart/Apply/ApplyBundle/Barrier
+// call waiting for their xid, answers ECHO_REQUEST itself and passes every
+// other message to a Handler.
 //
-// All methods are safe for concurrent use.
+// Message ownership: Send and friends encode a message before returning,
+// so the caller may reuse it at once. Replies returned to callers own their
+// bytes. Messages given to a Handler alias the connection's read buffer and
+// are valid only during the call (Clone keeps one).
+//
+// The Conn owns nc and closes it. All methods are safe for concurrent use.
 type Conn struct {
 	nc   net.Conn
 	opt  ConnOptions
