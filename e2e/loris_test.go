@@ -186,3 +186,19 @@ func (l *lab) attach(h *cluster.Host, name, pod, ip string) *cluster.Container {
 	l.pods[ctr] = pod
 	return ctr
 }
+
+// podVNI asks the API for a pod's VNI.
+func (l *lab) podVNI(name string) uint32 {
+	l.t.Helper()
+	cl := http.Client{Timeout: 5 * time.Second}
+	resp, err := cl.Get(l.server + "/v1/pods/" + name)
+	if err != nil {
+		l.t.Fatalf("pod %s: %v", name, err)
+	}
+	defer resp.Body.Close()
+	var p controller.PodDetail
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || p.VNI == 0 {
+		l.t.Fatalf("pod %s: HTTP %d, %v", name, resp.StatusCode, err)
+	}
+	return p.VNI
+}
