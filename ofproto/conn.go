@@ -93,8 +93,9 @@ type Conn struct {
 	waitErr   error // what waiters get: ErrClosed wrapping err
 }
 
-// NewConn wraps nc and starts its writer. Call Handshake (or let Serve call
-// it) before exchanging anything but HELLO.
+// NewConn wraps nc, starts its writer and queues our HELLO. Then call
+// Handshake (or let Serve call it) to check the peer's HELLO; messages sent
+// before it finishes are queued behind our HELLO.
 func NewConn(nc net.Conn, opt ConnOptions) *Conn {
 	opt = opt.withDefaults()
 	c := &Conn{
@@ -107,6 +108,10 @@ func NewConn(nc net.Conn, opt ConnOptions) *Conn {
 	c.lastRead.Store(time.Now().UnixNano())
 	c.in = newFrameReader(&deadlineReader{c: c})
 	c.out = newWriteQueue(opt.MaxQueuedBytes)
+	// HELLO goes first, before anything a caller may send while the
+	// handshake is still running (a peer closes on anything else first).
+	xids, hello := [1]uint32{c.nextXID()}, [1]Message{&Hello{Versions: []uint8{Version}}}
+	c.out.enqueue(xids[:], hello[:])
 	go c.writeLoop()
 	return c
 }

@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// Handshake exchanges HELLO with the peer, offering only OpenFlow 1.3. When
+// Handshake reads the peer's HELLO (ours, offering only OpenFlow 1.3, was
+// queued by NewConn). When
 // the peer's HELLO does not admit 1.3 it answers ERROR HELLO_FAILED /
 // INCOMPATIBLE, closes the connection and returns a *HandshakeError. Any
 // failure closes the connection. It must run before Serve reads anything
@@ -22,9 +23,6 @@ func (c *Conn) Handshake(ctx context.Context) error {
 	})
 	defer stop()
 
-	if _, err := c.Send(&Hello{Versions: []uint8{Version}}); err != nil {
-		return err
-	}
 	frame, err := c.in.next()
 	if err != nil {
 		return c.fail(fmt.Errorf("ofproto: handshake: reading peer HELLO: %w", err))

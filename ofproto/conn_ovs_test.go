@@ -381,3 +381,71 @@ func TestOVSApplyBundle(t *testing.T) {
 		t.Fatalf("a failed bundle changed the flows:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+func TestOVSPortStatusReachesHandler(t *testing.T) {
+	sw := startOVS(t)
+	added := make(chan Port, 8)
+	mux := NewServeMux()
+	mux.HandleFunc(TypePortStatus, func(c *Conn, h Header, m Message) {
+		if ps := m.(*PortStatus); ps.Reason == PortReasonAdd {
+			added <- ps.Port // Port holds no slices into the read buffer
+		}
+	})
+	sw.connect(mux)
+	name := sw.bridge + "p3"
+	sw.vsctl("add-port", sw.bridge, name, "--", "set", "interface", name, "type=dummy", "ofport_request=3")
+	select {
+	case p := <-added:
+		if p.Name != name || p.PortNo != 3 {
+			t.Fatalf("PORT_STATUS ADD for %s/%d, want %s/3", p.Name, p.PortNo, name)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no PORT_STATUS for the added port")
+	}
+}
+
+// TestOVSApplyLargeBatch programs many flows in one Apply: they must all
+// land, in few write syscalls.
+func TestOVSApplyLargeBatch(t *testing.T) {
+	sw := startOVS(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sw.vsctl("set-controller", sw.bridge, "tcp:"+ln.Addr().String())
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(15 * time.Second))
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingConn{Conn: nc}
+	c := NewConn(cc, ConnOptions{})
+	startServe(t, c, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := c.Barrier(ctx); err != nil { // Serve did the handshake
+		t.Fatal(err)
+	}
+	const n = 2000
+	ms := make([]Message, n)
+	for i := range ms {
+		ms[i] = ovsAddFlow(0, 100, uint64(i+1), []OXM{InPort(ovsPort1), EthDst(net.HardwareAddr{2, 0, 0, 0, byte(i >> 8), byte(i)})},
+			InstructionApplyActions{Actions: []Action{ActionOutput{Port: ovsPort2, MaxLen: 0xffff}}})
+	}
+	before := cc.writes.Load()
+	start := time.Now()
+	if err := c.Apply(ctx, ms); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	elapsed := time.Since(start)
+	writes := cc.writes.Load() - before
+	bytes := len(Append(nil, 0, ms[0])) * n
+	t.Logf("%d flows (%d bytes) applied in %v with %d write syscalls", n, bytes, elapsed.Round(time.Millisecond), writes)
+	if max := int64(bytes/(64<<10) + 3); writes > max {
+		t.Errorf("%d write syscalls, want at most %d", writes, max)
+	}
+	if got := len(sw.dumpFlows()); got != n {
+		t.Fatalf("switch holds %d flows, want %d", got, n)
+	}
+}

@@ -82,6 +82,7 @@ func (q *writeQueue) take() []byte {
 	}
 	out := q.buf
 	q.buf, q.spare = q.spare[:0], nil
+	q.progress.Broadcast() // the queue has room again
 	return out
 }
 
