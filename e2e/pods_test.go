@@ -160,6 +160,16 @@ func testPods(t *testing.T, tunnel string) {
 	checkNoCrossPodARP(t, l, lay.ctrs)
 	checkBroadcastScope(t, l, lay.byName["r1"], lay.ctrs)
 	checkBroadcastScope(t, l, lay.byName["b2"], lay.ctrs)
+	// Full-size frames cross the tunnel: lorisctl set a tunnel-safe MTU.
+	r1, r3 := lay.byName["r1"], lay.byName["r3"]
+	mtu, err := r1.Run(context.Background(), "cat", "/sys/class/net/eth1/mtu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := strconv.Itoa(mustAtoi(t, strings.TrimSpace(mtu)) - 28) // minus IPv4 and ICMP headers
+	if out, err := r1.Run(context.Background(), "ping", "-c", "2", "-W", "2", "-M", "do", "-s", size, l.ips[r3].String()); err != nil {
+		t.Errorf("full-MTU ping (%s) r1 -> r3 over %s: %v\n%s", size, tunnel, err, out)
+	}
 	if t.Failed() {
 		for _, h := range l.c.Hosts {
 			flows, _ := h.DumpFlows("br-loris")
@@ -264,4 +274,31 @@ func containerMAC(t *testing.T, c *cluster.Container) string {
 		t.Fatalf("MAC of %s: %v", c.Name, err)
 	}
 	return strings.TrimSpace(out)
+}
+
+// TestPodsGeneve checks the third tunnel type on a smaller layout: two pods
+// across two hosts.
+func TestPodsGeneve(t *testing.T) {
+	requireE2E(t)
+	l := newLab(t, 2, "geneve")
+	h := l.c.Hosts
+	l.lorisctl(h[0], "pod", "create", "red")
+	ctrs := []*cluster.Container{
+		l.attach(h[0], "r1", "red", "10.244.1.1/16"),
+		l.attach(h[1], "r2", "red", "10.244.1.2/16"),
+		l.attach(h[0], "d1", "", "10.244.4.1/16"),
+		l.attach(h[1], "d2", "", "10.244.4.2/16"),
+	}
+	l.waitConverged()
+	checkMatrix(t, l, ctrs)
+	checkBroadcastScope(t, l, ctrs[0], ctrs)
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
 }

@@ -40,7 +40,7 @@ address and MTU; the host end joins the loris bridge.
 The container's namespace comes from --netns NAME (/var/run/netns/NAME;
 CONTAINER is then just a label), --pid PID (/proc/PID/ns/net), or else from
 Docker (docker inspect CONTAINER). The MTU defaults to what the host's
-tunnel leaves room for: vxlan 1450, gre 1462, geneve 1400.
+tunnel leaves room for: vxlan 1450, gre 1458, geneve 1400.
 
 If any step fails, everything made so far is removed again, including the
 controller's record, and the error is reported.`,

@@ -19,8 +19,10 @@ const maxIfNameLen = 15 // IFNAMSIZ - 1
 var tunnelTypes = []string{"vxlan", "gre", "geneve"}
 
 // defaultMTU leaves room for each tunnel's encapsulation on a 1500-byte
-// underlay.
-var defaultMTU = map[string]int{"vxlan": 1450, "gre": 1462, "geneve": 1400}
+// underlay: outer IPv4 (20) plus VXLAN's UDP+header (16), GRE with a key
+// (8) or Geneve without options (16), plus the inner Ethernet header (14).
+// Geneve keeps extra room for options.
+var defaultMTU = map[string]int{"vxlan": 1450, "gre": 1458, "geneve": 1400}
 
 // The name rules match the controller's (package topology), so a name
 // lorisctl accepts is never refused by the controller for its spelling.
