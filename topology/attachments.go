@@ -211,6 +211,7 @@ func (m *Model) insertAttachment(a Attachment) {
 }
 
 func (m *Model) removeAttachment(a Attachment) {
+	m.releaseAll(a)
 	delete(m.attachments, a.ID)
 	delete(m.macInPod, podMAC{a.Pod, a.MAC})
 	delete(m.ipInPod, podIP{a.Pod, a.IP.Addr()})

@@ -23,6 +23,12 @@ type Model struct {
 	ipInPod        map[podIP]string
 	portOnHost     map[hostPort]string
 
+	// MAC learning (binding.go): learned MACs are also in macInPod.
+	learned       map[podMAC]Binding
+	learnedCount  map[string]int // by attachment ID
+	conflicts     map[attachmentMAC]Conflict
+	conflictCount map[string]int // by attachment ID
+
 	now func() time.Time
 }
 
@@ -52,6 +58,10 @@ func New() *Model {
 		macInPod:       map[podMAC]string{},
 		ipInPod:        map[podIP]string{},
 		portOnHost:     map[hostPort]string{},
+		learned:        map[podMAC]Binding{},
+		learnedCount:   map[string]int{},
+		conflicts:      map[attachmentMAC]Conflict{},
+		conflictCount:  map[string]int{},
 		now:            time.Now,
 	}
 	m.insertPod(Pod{Name: DefaultPod, VNI: DefaultPodVNI})
@@ -99,6 +109,9 @@ func FromState(s State) (*Model, error) {
 			return nil, fmt.Errorf("state: %w", err)
 		}
 	}
+	if err := m.restoreLearned(s); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
 	return m, nil
 }
 
@@ -121,6 +134,7 @@ func (m *Model) State() State {
 	slices.SortFunc(s.Hosts, func(a, b Host) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Attachments, func(a, b Attachment) int { return cmp.Compare(a.ID, b.ID) })
+	s.Learned, s.Conflicts = m.learnedState()
 	return s
 }
 

@@ -12,6 +12,8 @@ type Snapshot struct {
 	Hosts       []Host
 	Pods        []Pod
 	Attachments []Attachment
+	Learned     []Binding
+	Conflicts   []Conflict
 
 	hostIndex    map[string]int
 	hostByDPID   map[DatapathID]int
@@ -20,6 +22,8 @@ type Snapshot struct {
 	onHost       map[string][]int // indexes into Attachments, id order
 	inPod        map[string][]int
 	hostsWithPod map[string][]string // sorted host names
+	learnedOf    map[string][]int    // attachment ID -> indexes into Learned
+	conflictsOf  map[string][]int    // attachment ID -> indexes into Conflicts
 }
 
 // Snapshot returns a deep copy of the model with lookup indexes.
@@ -39,6 +43,8 @@ func NewSnapshot(s State) *Snapshot {
 		Hosts:        s.Hosts,
 		Pods:         s.Pods,
 		Attachments:  s.Attachments,
+		Learned:      s.Learned,
+		Conflicts:    s.Conflicts,
 		hostIndex:    make(map[string]int, len(s.Hosts)),
 		hostByDPID:   make(map[DatapathID]int, len(s.Hosts)),
 		podIndex:     make(map[string]int, len(s.Pods)),
@@ -64,6 +70,7 @@ func NewSnapshot(s State) *Snapshot {
 		}
 		podHosts[a.Pod][a.Host] = struct{}{}
 	}
+	snap.indexLearned()
 	for pod, hosts := range podHosts {
 		names := make([]string, 0, len(hosts))
 		for h := range hosts {

@@ -50,4 +50,8 @@ type State struct {
 	Hosts       []Host       `json:"hosts"`
 	Pods        []Pod        `json:"pods"`
 	Attachments []Attachment `json:"attachments"`
+	// Learned bindings (sorted by pod, MAC) and conflicts (by pod, MAC,
+	// attachment); static bindings are the attachments themselves.
+	Learned   []Binding  `json:"learned,omitempty"`
+	Conflicts []Conflict `json:"conflicts,omitempty"`
 }
