@@ -25,6 +25,8 @@ var (
 	bucketHosts       = []byte("hosts")
 	bucketPods        = []byte("pods")
 	bucketAttachments = []byte("attachments")
+	bucketLearned     = []byte("learned")
+	bucketConflicts   = []byte("conflicts")
 	keySchemaVersion  = []byte("schema_version")
 )
 
@@ -147,7 +149,7 @@ func initSchema(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	for _, name := range [][]byte{bucketHosts, bucketPods, bucketAttachments} {
+	for _, name := range [][]byte{bucketHosts, bucketPods, bucketAttachments, bucketLearned, bucketConflicts} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
 		}
@@ -167,7 +169,13 @@ func (b *Bolt) Load() (topology.State, error) {
 		if err := loadBucket(tx, bucketPods, &s.Pods); err != nil {
 			return err
 		}
-		return loadBucket(tx, bucketAttachments, &s.Attachments)
+		if err := loadBucket(tx, bucketAttachments, &s.Attachments); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketLearned, &s.Learned); err != nil {
+			return err
+		}
+		return loadBucket(tx, bucketConflicts, &s.Conflicts)
 	})
 	if err != nil {
 		return topology.State{}, b.wrap(err)
@@ -251,4 +259,11 @@ func (t *boltTx) PutAttachment(a topology.Attachment) error {
 	return t.put(bucketAttachments, k, a)
 }
 
-func (t *boltTx) DeleteAttachment(id string) error { return t.del(bucketAttachments, id) }
+func (t *boltTx) DeleteAttachment(id string) error {
+	for _, name := range [][]byte{bucketLearned, bucketConflicts} {
+		if err := t.delPrefix(name, attachmentPrefix(id)); err != nil {
+			return err
+		}
+	}
+	return t.del(bucketAttachments, id)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"maps"
+	"strings"
 	"sync"
 
 	"github.com/lorispack/loris/topology"
@@ -19,6 +20,8 @@ type memoryData struct {
 	hosts       map[string]topology.Host
 	pods        map[string]topology.Pod
 	attachments map[string]topology.Attachment
+	learned     map[string]topology.Binding
+	conflicts   map[string]topology.Conflict
 }
 
 // NewMemory returns an empty in-memory store.
@@ -27,6 +30,8 @@ func NewMemory() *Memory {
 		hosts:       map[string]topology.Host{},
 		pods:        map[string]topology.Pod{},
 		attachments: map[string]topology.Attachment{},
+		learned:     map[string]topology.Binding{},
+		conflicts:   map[string]topology.Conflict{},
 	}}
 }
 
@@ -40,6 +45,8 @@ func (m *Memory) Load() (topology.State, error) {
 		Hosts:       make([]topology.Host, 0, len(m.data.hosts)),
 		Pods:        make([]topology.Pod, 0, len(m.data.pods)),
 		Attachments: make([]topology.Attachment, 0, len(m.data.attachments)),
+		Learned:     make([]topology.Binding, 0, len(m.data.learned)),
+		Conflicts:   make([]topology.Conflict, 0, len(m.data.conflicts)),
 	}
 	for _, h := range m.data.hosts {
 		s.Hosts = append(s.Hosts, h)
@@ -49,6 +56,12 @@ func (m *Memory) Load() (topology.State, error) {
 	}
 	for _, a := range m.data.attachments {
 		s.Attachments = append(s.Attachments, a)
+	}
+	for _, b := range m.data.learned {
+		s.Learned = append(s.Learned, b)
+	}
+	for _, c := range m.data.conflicts {
+		s.Conflicts = append(s.Conflicts, c)
 	}
 	sortState(&s)
 	return s, nil
@@ -65,6 +78,8 @@ func (m *Memory) Update(fn func(Tx) error) error {
 		hosts:       maps.Clone(m.data.hosts),
 		pods:        maps.Clone(m.data.pods),
 		attachments: maps.Clone(m.data.attachments),
+		learned:     maps.Clone(m.data.learned),
+		conflicts:   maps.Clone(m.data.conflicts),
 	}
 	if err := fn(&memoryTx{data: work}); err != nil {
 		return err
@@ -121,5 +136,16 @@ func (t *memoryTx) PutAttachment(a topology.Attachment) error {
 
 func (t *memoryTx) DeleteAttachment(id string) error {
 	delete(t.data.attachments, id)
+	prefix := attachmentPrefix(id)
+	for k := range t.data.learned {
+		if strings.HasPrefix(k, prefix) {
+			delete(t.data.learned, k)
+		}
+	}
+	for k := range t.data.conflicts {
+		if strings.HasPrefix(k, prefix) {
+			delete(t.data.conflicts, k)
+		}
+	}
 	return nil
 }

@@ -36,4 +36,5 @@ func sortState(s *topology.State) {
 	slices.SortFunc(s.Hosts, func(a, b topology.Host) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Pods, func(a, b topology.Pod) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Attachments, func(a, b topology.Attachment) int { return cmp.Compare(a.ID, b.ID) })
+	sortLearned(s)
 }

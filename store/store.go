@@ -22,7 +22,13 @@ type Tx interface {
 	PutPod(topology.Pod) error
 	DeletePod(name string) error
 	PutAttachment(topology.Attachment) error
+	// DeleteAttachment also deletes the attachment's learned bindings and
+	// conflicts.
 	DeleteAttachment(id string) error
+	PutLearned(topology.Binding) error
+	DeleteLearned(attachmentID string, mac topology.MAC) error
+	PutConflict(topology.Conflict) error
+	DeleteConflict(attachmentID string, mac topology.MAC) error
 }
 
 // Store is a persistent home for topology state.
