@@ -95,14 +95,20 @@ func (m Match) Validate() error {
 	return nil
 }
 
-// Canonical returns a copy of m in the form a switch may hand back: fields
-// sorted by (class, field) and all-ones masks dropped (an all-ones mask
-// matches exactly like no mask). Value and mask bytes are shared with m.
+// Canonical returns a copy of m in the form a switch hands back: fields
+// sorted by (class, field), all-ones masks dropped (an all-ones mask
+// matches exactly like no mask) and value bits outside a mask cleared (a
+// switch stores value&mask). Unchanged bytes are shared with m.
 func (m Match) Canonical() Match {
 	fields := slices.Clone(m.Fields)
 	for i := range fields {
-		if fields[i].Mask != nil && allOnes(fields[i].Mask) {
-			fields[i].Mask = nil
+		f := &fields[i]
+		switch {
+		case f.Mask == nil:
+		case allOnes(f.Mask):
+			f.Mask = nil
+		default:
+			f.Value = maskedValue(f.Value, f.Mask)
 		}
 	}
 	slices.SortStableFunc(fields, compareOXMKey)
@@ -149,4 +155,24 @@ func allOnes(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// maskedValue returns value&mask over the bytes the mask covers (the tail
+// of value, after an experimenter id), copying only when something
+// changes.
+func maskedValue(value, mask []byte) []byte {
+	if len(mask) > len(value) {
+		return value
+	}
+	start := len(value) - len(mask)
+	for i, m := range mask {
+		if value[start+i]&^m != 0 {
+			out := slices.Clone(value)
+			for j, mm := range mask {
+				out[start+j] &= mm
+			}
+			return out
+		}
+	}
+	return value
 }

@@ -86,6 +86,13 @@ func TestMatchCanonicalEqual(t *testing.T) {
 			t.Errorf("%s should differ from %s", a, other)
 		}
 	}
+	sloppy := Match{Fields: []OXM{IPv4SrcMasked(ip("10.244.1.7"), ip("255.255.0.0"))}}
+	if !sloppy.Equal(Match{Fields: []OXM{IPv4SrcPrefix(netip.MustParsePrefix("10.244.0.0/16"))}}) {
+		t.Error("value bits outside the mask should not matter")
+	}
+	if !bytes.Equal(sloppy.Fields[0].Value, []byte{10, 244, 1, 7}) {
+		t.Error("Canonical modified the receiver's value bytes")
+	}
 	nic := Match{Fields: []OXM{Reg(1, 5), InPort(1)}}
 	if c := nic.Canonical(); c.Fields[0].Class != OXMClassNXM1 {
 		t.Errorf("class 1 sorts before class 0x8000: %s", c)
@@ -129,6 +136,9 @@ func TestMatchValidateAndField(t *testing.T) {
 		{Fields: []OXM{IPv4Src(netip.Addr{})}},
 		{Fields: []OXM{InPort(1), InPort(2)}},
 		{Fields: []OXM{{Class: OXMClassOpenFlowBasic, Field: OXMTunnelID, Value: make([]byte, 8), Mask: make([]byte, 4)}}},
+		{Fields: []OXM{{Class: 3, Field: 1, Value: make([]byte, 200), Mask: make([]byte, 200)}}},
+		{Fields: []OXM{{Class: 3, Field: 200, Value: []byte{1}}}},
+		{Fields: []OXM{{Class: OXMClassExperimenter, Field: 1, Value: []byte{1}}}},
 	}
 	for _, m := range bad {
 		if err := m.Validate(); err == nil {

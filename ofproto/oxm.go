@@ -86,10 +86,19 @@ func (o OXM) Equal(p OXM) bool {
 		(o.Mask == nil) == (p.Mask == nil)
 }
 
-// Validate checks the value and mask sizes of the fields this package
-// knows, so that a wrong-sized constructor argument is caught before the
-// switch rejects the flow.
+// Validate checks that o can be encoded, and the value and mask sizes of
+// the fields this package knows, so that a wrong-sized constructor
+// argument is caught before the switch rejects the flow.
 func (o OXM) Validate() error {
+	if n := len(o.Value) + len(o.Mask); n > 255 {
+		return fmt.Errorf("ofproto: OXM field %s is %d bytes, more than its length byte holds", fieldName(o), n)
+	}
+	if o.Field > 0x7f {
+		return fmt.Errorf("ofproto: OXM field number %d does not fit 7 bits", o.Field)
+	}
+	if o.Class == OXMClassExperimenter && len(o.Value) < 4 {
+		return fmt.Errorf("ofproto: experimenter OXM value must start with a 4-byte experimenter id")
+	}
 	info, ok := lookupField(o.Class, o.Field)
 	if !ok {
 		return nil
