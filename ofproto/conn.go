@@ -81,7 +81,7 @@ type Conn struct {
 	lastRead atomic.Int64 // unix nanos of the last byte received
 
 	handshakeStarted atomic.Bool
-	handshakeDone    atomic.Bool
+	handshook        chan struct{} // closed when the handshake succeeded
 	serving          atomic.Bool
 
 	pendMu  sync.Mutex
@@ -99,11 +99,12 @@ type Conn struct {
 func NewConn(nc net.Conn, opt ConnOptions) *Conn {
 	opt = opt.withDefaults()
 	c := &Conn{
-		nc:      nc,
-		opt:     opt,
-		log:     opt.Logger.With("remote", addrString(nc.RemoteAddr())),
-		pending: make(map[uint32]*waiter),
-		done:    make(chan struct{}),
+		nc:        nc,
+		opt:       opt,
+		log:       opt.Logger.With("remote", addrString(nc.RemoteAddr())),
+		pending:   make(map[uint32]*waiter),
+		done:      make(chan struct{}),
+		handshook: make(chan struct{}),
 	}
 	c.lastRead.Store(time.Now().UnixNano())
 	c.in = newFrameReader(&deadlineReader{c: c})
@@ -185,9 +186,9 @@ type deadlineReader struct{ c *Conn }
 func (r *deadlineReader) Read(p []byte) (int, error) {
 	c := r.c
 	now := time.Now()
-	if err := c.nc.SetReadDeadline(now.Add(c.opt.DeadTimeout)); err != nil {
-		return 0, err
-	}
+	// A failure to set the deadline means the connection is going away;
+	// the read reports that better (EOF from a peer that closed cleanly).
+	_ = c.nc.SetReadDeadline(now.Add(c.opt.DeadTimeout))
 	n, err := c.nc.Read(p)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())

@@ -33,7 +33,7 @@ func FuzzReadFrame(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c := NewConn(&replayConn{r: bytes.NewReader(in)}, ConnOptions{})
 		c.handshakeStarted.Store(true)
-		c.handshakeDone.Store(true)
+		close(c.handshook)
 		// Replies to xid 2 go to a waiter, everything else to the handler,
 		// so both decode paths run.
 		w := newWaiter(acceptSingle, 2)

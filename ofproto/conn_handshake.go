@@ -7,15 +7,19 @@ import (
 )
 
 // Handshake reads the peer's HELLO (ours, offering only OpenFlow 1.3, was
-// queued by NewConn). When
-// the peer's HELLO does not admit 1.3 it answers ERROR HELLO_FAILED /
-// INCOMPATIBLE, closes the connection and returns a *HandshakeError. Any
-// failure closes the connection. It must run before Serve reads anything
-// (Serve calls it when it has not been called).
+// queued by NewConn). When the peer's HELLO does not admit 1.3 it answers
+// ERROR HELLO_FAILED/INCOMPATIBLE, closes the connection and returns a
+// *HandshakeError. Any failure closes the connection. Serve does the
+// handshake itself when Handshake has not been called, and waits for it
+// when it is running.
 func (c *Conn) Handshake(ctx context.Context) error {
 	if !c.handshakeStarted.CompareAndSwap(false, true) {
 		return errors.New("ofproto: handshake already started")
 	}
+	return c.handshake(ctx)
+}
+
+func (c *Conn) handshake(ctx context.Context) error {
 	// Closing is the only way to interrupt a blocked read; a handshake cut
 	// short leaves nothing worth keeping anyway.
 	stop := context.AfterFunc(ctx, func() {
@@ -44,7 +48,7 @@ func (c *Conn) Handshake(ctx context.Context) error {
 		}
 		return c.fail(herr)
 	}
-	c.handshakeDone.Store(true)
+	close(c.handshook)
 	return nil
 }
 

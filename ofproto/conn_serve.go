@@ -23,15 +23,19 @@ func (c *Conn) Serve(h Handler) error {
 	if !c.serving.CompareAndSwap(false, true) {
 		return errors.New("ofproto: Serve called twice")
 	}
-	if !c.handshakeStarted.Load() {
+	if c.handshakeStarted.CompareAndSwap(false, true) {
 		ctx, cancel := context.WithTimeout(context.Background(), c.opt.DeadTimeout)
-		err := c.Handshake(ctx)
+		err := c.handshake(ctx)
 		cancel()
 		if err != nil {
 			return err
 		}
-	} else if !c.handshakeDone.Load() {
-		return c.fail(errors.New("ofproto: Serve called before the handshake finished"))
+	} else {
+		select {
+		case <-c.handshook:
+		case <-c.done: // the handshake failed
+			return c.err
+		}
 	}
 	keepaliveDone := make(chan struct{})
 	go func() {

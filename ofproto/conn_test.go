@@ -589,3 +589,30 @@ func TestFullQueueSendUnblocksOnClose(t *testing.T) {
 		t.Fatalf("blocked Send = %v, want ErrClosed", err)
 	}
 }
+
+func TestServeWaitsForRunningHandshake(t *testing.T) {
+	c, p := newRawPair(t, ConnOptions{})
+	hs := make(chan error, 1)
+	go func() { hs <- c.Handshake(context.Background()) }()
+	for deadline := time.Now().Add(testWait); !c.handshakeStarted.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("handshake never started")
+		}
+	}
+	startServe(t, c, nil)
+	p.handshake()
+	if err := waitErr(t, hs); err != nil {
+		t.Fatalf("Handshake = %v", err)
+	}
+	res := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		defer cancel()
+		res <- c.Barrier(ctx)
+	}()
+	h, _ := p.readType(TypeBarrierRequest)
+	p.send(h.XID, &BarrierReply{})
+	if err := waitErr(t, res); err != nil {
+		t.Fatalf("Barrier after handshake = %v", err)
+	}
+}

@@ -122,10 +122,9 @@ func (c *Conn) writeLoop() {
 		}
 		for rest := out; len(rest) > 0; {
 			chunk := rest[:min(len(rest), c.opt.MaxBatchBytes)]
-			if err := c.nc.SetWriteDeadline(time.Now().Add(c.opt.WriteTimeout)); err != nil {
-				c.closeWithError(err)
-				return
-			}
+			// As for reads, a deadline that cannot be set leaves the
+			// explaining to the write.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.opt.WriteTimeout))
 			n, err := c.nc.Write(chunk)
 			if err != nil {
 				c.closeWithError(fmt.Errorf("ofproto: write: %w", err))
