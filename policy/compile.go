@@ -73,9 +73,6 @@ func (c *compiler) add(f Flow) { c.fs.Flows = append(c.fs.Flows, f) }
 // bridge whatever the topology.
 func (c *compiler) baseFlows() {
 	c.add(Flow{Table: TableClassify, Priority: PriorityMiss, Cookie: Cookie(KindMiss, uint32(TableClassify))})
-	// Issue 4 goes here: a PriorityUnknownSource flow in TableClassify that
-	// sends frames with unknown source MACs to the controller, through a
-	// meter so a flood of them cannot overload it.
 	c.add(Flow{Table: TableSpoofGuard, Priority: PriorityARPDrop, Cookie: Cookie(KindSpoofGuard, 0),
 		Match: Match{EthType: ethTypeARP}})
 	c.add(Flow{Table: TableSpoofGuard, Priority: PriorityMiss, Cookie: Cookie(KindMiss, uint32(TableSpoofGuard)),
@@ -141,8 +138,10 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 				Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
 				Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
 				Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
+			c.remoteLearnedFlows(vni, meta, m, peer)
 		}
 	}
+	c.arpResponderFlows(pod, meta, local)
 
 	floodAll := Group{ID: FloodAllGroupID(vni)}
 	floodLocal := Group{ID: FloodLocalGroupID(vni)}
@@ -192,6 +191,7 @@ func (c *compiler) localMemberFlows(vni uint32, meta *uint64, m localMember) {
 			Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
 			Instructions: deliver})
 	}
+	c.learningFlows(vni, meta, m)
 }
 
 // findPeers lists the other hosts this host can tunnel to: those with the

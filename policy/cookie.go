@@ -30,13 +30,16 @@ const (
 type CookieKind uint8
 
 const (
-	KindClassifyPort   CookieKind = 1 // table 0: container port + source MAC → pod
-	KindClassifyTunnel CookieKind = 2 // table 0: tunnel port + tun_id → pod
-	KindSpoofGuard     CookieKind = 3 // table 10: ARP sender checks and the ARP drop
-	KindForwardLocal   CookieKind = 4 // tables 20/30: unicast to a local port
-	KindForwardRemote  CookieKind = 5 // table 20: unicast into the tunnel
-	KindFlood          CookieKind = 6 // tables 20/30: multicast/broadcast to a group
-	KindMiss           CookieKind = 7 // table-miss flows
+	KindClassifyPort   CookieKind = 1  // table 0: container port + source MAC → pod
+	KindClassifyTunnel CookieKind = 2  // table 0: tunnel port + tun_id → pod
+	KindSpoofGuard     CookieKind = 3  // table 10: ARP sender checks and the ARP drop
+	KindForwardLocal   CookieKind = 4  // tables 20/30: unicast to a local port
+	KindForwardRemote  CookieKind = 5  // table 20: unicast into the tunnel
+	KindFlood          CookieKind = 6  // tables 20/30: multicast/broadcast to a group
+	KindMiss           CookieKind = 7  // table-miss flows
+	KindUnknownSource  CookieKind = 8  // table 0: unknown source MAC → meter → controller
+	KindRefusedSource  CookieKind = 9  // table 0: refused (port, MAC) → drop
+	KindARPResponder   CookieKind = 10 // table 20: ARP requests for member IPs answered in the datapath
 )
 
 // Cookie builds a loris cookie.

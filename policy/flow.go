@@ -29,13 +29,16 @@ type Match struct {
 	EthDst       *topology.MAC
 	EthDstMask   *topology.MAC // nil = exact match on EthDst
 	EthType      uint16        // 0 = any
+	ArpOp        uint16        // 0 = any
 	ArpSHA       *topology.MAC
 	ArpSPA       netip.Addr // invalid = any
+	ArpTPA       netip.Addr // invalid = any
 }
 
 // Instructions of a flow. No actions, no metadata write and no goto means
 // drop.
 type Instructions struct {
+	Meter         uint32   // 0 = none; else the packet passes this meter first
 	Actions       []Action // apply-actions, in order
 	WriteMetadata *Metadata
 	GotoTable     *uint8
@@ -54,15 +57,73 @@ const (
 	ActionGroup                           // group:Group
 	ActionSetTunID                        // set_field:TunID->tun_id
 	ActionSetTunDst                       // set_field:TunDst->tun_dst
+	ActionSetEthSrc                       // set_field:MAC->eth_src
+	ActionSetArpOp                        // set_field:ArpOp->arp_op
+	ActionSetArpSHA                       // set_field:MAC->arp_sha
+	ActionSetArpSPA                       // set_field:IP->arp_spa
+	ActionMove                            // move:MoveSrc->MoveDst (whole fields, Nicira extension)
 )
+
+// Special output ports (OpenFlow reserved port numbers).
+const (
+	PortInPort     uint32 = 0xfffffff8 // back out of the ingress port
+	PortTable      uint32 = 0xfffffff9 // through the pipeline (packet-out only)
+	PortController uint32 = 0xfffffffd // to the controller as a packet-in
+)
+
+// Field names a header field an ActionMove copies.
+type Field uint8
+
+const (
+	FieldEthSrc Field = iota + 1
+	FieldEthDst
+	FieldArpSHA
+	FieldArpTHA
+	FieldArpSPA
+	FieldArpTPA
+)
+
+func (f Field) String() string {
+	switch f {
+	case FieldEthSrc:
+		return "eth_src"
+	case FieldEthDst:
+		return "eth_dst"
+	case FieldArpSHA:
+		return "arp_sha"
+	case FieldArpTHA:
+		return "arp_tha"
+	case FieldArpSPA:
+		return "arp_spa"
+	case FieldArpTPA:
+		return "arp_tpa"
+	}
+	return fmt.Sprintf("field_%d", uint8(f))
+}
 
 // Action is one apply-action.
 type Action struct {
-	Kind   ActionKind
-	Port   uint32
-	Group  uint32
-	TunID  uint64
-	TunDst netip.Addr
+	Kind    ActionKind
+	Port    uint32
+	Group   uint32
+	TunID   uint64
+	TunDst  netip.Addr
+	MAC     topology.MAC // ActionSetEthSrc, ActionSetArpSHA
+	IP      netip.Addr   // ActionSetArpSPA
+	ArpOp   uint16       // ActionSetArpOp
+	MoveSrc Field        // ActionMove
+	MoveDst Field        // ActionMove
+}
+
+// Meter is an OpenFlow meter with one drop band, in packets per second.
+type Meter struct {
+	ID    uint32
+	Rate  uint32 // packets per second
+	Burst uint32 // packets
+}
+
+func (m Meter) String() string {
+	return fmt.Sprintf("meter=%d pktps burst bands=type=drop rate=%d burst_size=%d", m.ID, m.Rate, m.Burst)
 }
 
 // Group is an OpenFlow group of type ALL: every bucket gets a copy.
@@ -81,6 +142,7 @@ type Bucket struct {
 type FlowSet struct {
 	Flows  []Flow
 	Groups []Group
+	Meters []Meter // by id
 }
 
 // String renders the flow like ovs-ofctl dump-flows does (without counters).
@@ -132,6 +194,12 @@ func (m Match) String() string {
 	if m.ArpSPA.IsValid() {
 		parts = append(parts, "arp_spa="+m.ArpSPA.String())
 	}
+	if m.ArpTPA.IsValid() {
+		parts = append(parts, "arp_tpa="+m.ArpTPA.String())
+	}
+	if m.ArpOp != 0 {
+		parts = append(parts, fmt.Sprintf("arp_op=%d", m.ArpOp))
+	}
 	if m.ArpSHA != nil {
 		parts = append(parts, "arp_sha="+m.ArpSHA.String())
 	}
@@ -143,6 +211,9 @@ func (m Match) String() string {
 // "drop" if there are none.
 func (in Instructions) String() string {
 	var parts []string
+	if in.Meter != 0 {
+		parts = append(parts, fmt.Sprintf("meter:%d", in.Meter))
+	}
 	for _, a := range in.Actions {
 		parts = append(parts, a.String())
 	}
@@ -163,16 +234,38 @@ func (in Instructions) IsDrop() bool {
 	return len(in.Actions) == 0 && in.WriteMetadata == nil && in.GotoTable == nil
 }
 
+func portString(p uint32) string {
+	switch p {
+	case PortInPort:
+		return "IN_PORT"
+	case PortTable:
+		return "TABLE"
+	case PortController:
+		return "CONTROLLER"
+	}
+	return fmt.Sprintf("%d", p)
+}
+
 func (a Action) String() string {
 	switch a.Kind {
 	case ActionOutput:
-		return fmt.Sprintf("output:%d", a.Port)
+		return "output:" + portString(a.Port)
 	case ActionGroup:
 		return fmt.Sprintf("group:%d", a.Group)
 	case ActionSetTunID:
 		return fmt.Sprintf("set_field:0x%x->tun_id", a.TunID)
 	case ActionSetTunDst:
 		return fmt.Sprintf("set_field:%s->tun_dst", a.TunDst)
+	case ActionSetEthSrc:
+		return fmt.Sprintf("set_field:%s->eth_src", a.MAC)
+	case ActionSetArpOp:
+		return fmt.Sprintf("set_field:%d->arp_op", a.ArpOp)
+	case ActionSetArpSHA:
+		return fmt.Sprintf("set_field:%s->arp_sha", a.MAC)
+	case ActionSetArpSPA:
+		return fmt.Sprintf("set_field:%s->arp_spa", a.IP)
+	case ActionMove:
+		return fmt.Sprintf("move:%s->%s", a.MoveSrc, a.MoveDst)
 	}
 	return fmt.Sprintf("unknown_action_%d", a.Kind)
 }
@@ -206,6 +299,10 @@ func (fs *FlowSet) String() string {
 	}
 	for _, g := range fs.Groups {
 		b.WriteString(g.String())
+		b.WriteString("\n")
+	}
+	for _, m := range fs.Meters {
+		b.WriteString(m.String())
 		b.WriteString("\n")
 	}
 	return b.String()

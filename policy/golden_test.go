@@ -33,6 +33,7 @@ var rewrite = flag.Bool("rewrite", false, "rewrite the expected outputs in testd
 //	                  pod NAME vni=N
 //	                  attach HOST CONTAINER IFNAME ip=P [port=X] [pod=X] [mac=M]
 //	                  ports HOST NAME=NUMBER ...
+//	                  learn HOST CONTAINER IFNAME mac=M  (MAC seen on the port)
 //	                prints "ok" or the error
 //	compile HOST    prints Compile(...).String() for HOST with its ports
 type goldenCase struct {
@@ -199,6 +200,20 @@ func buildLine(m *topology.Model, ports map[string]Ports, line string) error {
 		}
 		_, err = m.Attach(topology.Attachment{Host: positional[0], Container: positional[1], IfName: positional[2],
 			Port: opts["port"], Pod: opts["pod"], MAC: mac, IP: ip})
+		return err
+	case "learn":
+		if len(positional) != 3 {
+			return fmt.Errorf("want learn HOST CONTAINER IFNAME mac=M")
+		}
+		mac, err := topology.ParseMAC(opts["mac"])
+		if err != nil {
+			return err
+		}
+		a, ok := m.FindAttachment(positional[0], positional[1], positional[2])
+		if !ok {
+			return fmt.Errorf("no attachment %s/%s/%s", positional[0], positional[1], positional[2])
+		}
+		_, err = m.Learn(a.ID, mac)
 		return err
 	case "ports":
 		p := Ports{}

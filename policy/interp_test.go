@@ -15,8 +15,11 @@ import (
 type frame struct {
 	src, dst topology.MAC
 	ethType  uint16
+	arpOp    uint16
 	arpSHA   topology.MAC
 	arpSPA   netip.Addr
+	arpTHA   topology.MAC
+	arpTPA   netip.Addr
 }
 
 type delivery struct {
@@ -31,6 +34,8 @@ type tunnelSend struct {
 
 type trace struct {
 	deliveries []delivery
+	replies    []frame // frames sent back out of their ingress port
+	punts      int     // copies sent to the controller
 	tunnels    []tunnelSend
 	problems   []string // things OVS would not do or the pipeline must not do
 }
@@ -164,8 +169,14 @@ func matches(m Match, p packet) bool {
 	if m.EthType != 0 && m.EthType != p.ethType {
 		return false
 	}
-	if (m.ArpSHA != nil || m.ArpSPA.IsValid()) && m.EthType != ethTypeARP {
+	if (m.ArpSHA != nil || m.ArpSPA.IsValid() || m.ArpTPA.IsValid() || m.ArpOp != 0) && m.EthType != ethTypeARP {
 		return false // OpenFlow prerequisite; a real switch rejects the flow
+	}
+	if m.ArpOp != 0 && m.ArpOp != p.arpOp {
+		return false
+	}
+	if m.ArpTPA.IsValid() && m.ArpTPA != p.arpTPA {
+		return false
 	}
 	if m.ArpSHA != nil && *m.ArpSHA != p.arpSHA {
 		return false
@@ -194,13 +205,59 @@ func (n *network) apply(host string, actions []Action, p packet, hops int, tr *t
 			}
 		case ActionOutput:
 			n.output(host, a.Port, p, hops, tr)
+		case ActionSetEthSrc:
+			p.src = a.MAC
+		case ActionSetArpOp:
+			p.arpOp = a.ArpOp
+		case ActionSetArpSHA:
+			p.arpSHA = a.MAC
+		case ActionSetArpSPA:
+			p.arpSPA = a.IP
+		case ActionMove:
+			if !p.move(a.MoveSrc, a.MoveDst) {
+				tr.problems = append(tr.problems, fmt.Sprintf("%s: bad move %v", host, a))
+			}
 		default:
 			tr.problems = append(tr.problems, fmt.Sprintf("%s: unknown action %v", host, a))
 		}
 	}
 }
 
+// move copies one whole field to another of the same kind.
+func (p *packet) move(src, dst Field) bool {
+	macs := map[Field]*topology.MAC{FieldEthSrc: &p.src, FieldEthDst: &p.dst, FieldArpSHA: &p.arpSHA, FieldArpTHA: &p.arpTHA}
+	ips := map[Field]*netip.Addr{FieldArpSPA: &p.arpSPA, FieldArpTPA: &p.arpTPA}
+	if s, ok := macs[src]; ok {
+		d, ok := macs[dst]
+		if ok {
+			*d = *s
+		}
+		return ok
+	}
+	if s, ok := ips[src]; ok {
+		d, ok := ips[dst]
+		if ok {
+			*d = *s
+		}
+		return ok
+	}
+	return false
+}
+
 func (n *network) output(host string, port uint32, p packet, hops int, tr *trace) {
+	switch port {
+	case PortController:
+		tr.punts++
+		return
+	case PortInPort:
+		if p.fromTunnel {
+			tr.problems = append(tr.problems, host+": IN_PORT output of a frame from a tunnel")
+			return
+		}
+		tr.deliveries = append(tr.deliveries, delivery{host, p.inPort})
+		tr.replies = append(tr.replies, p.frame)
+		return
+	}
 	if port == p.inPort {
 		return // OVS drops output to the ingress port
 	}

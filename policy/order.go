@@ -31,6 +31,7 @@ func sortFlowSet(fs *FlowSet) {
 	}
 	fs.Flows = sorted
 	slices.SortFunc(fs.Groups, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(fs.Meters, func(a, b Meter) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 func isDuplicate(a, b *Flow) bool {
@@ -73,6 +74,12 @@ func compareMatches(a, b *Match) int {
 		return c
 	}
 	if c := compareAddr(a.ArpSPA, b.ArpSPA); c != 0 {
+		return c
+	}
+	if c := compareAddr(a.ArpTPA, b.ArpTPA); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ArpOp, b.ArpOp); c != 0 {
 		return c
 	}
 	return compareMAC(a.ArpSHA, b.ArpSHA)

@@ -74,7 +74,44 @@ func randomTopology(t *testing.T, rng *rand.Rand) (*topology.Model, map[string]P
 			ports[a.Host][a.Port] = uint32(10 + i)
 		}
 	}
+	// Learned MACs from a small pool that overlaps the static one, so
+	// that some are refused as conflicts.
+	if as := m.State().Attachments; len(as) > 0 {
+		for range rng.IntN(10) {
+			a := as[rng.IntN(len(as))]
+			mac := topology.MAC{0x02, 0, 0, 0, byte(rng.IntN(2)), byte(1 + rng.IntN(6))}
+			if _, err := m.Learn(a.ID, mac); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	return m, ports
+}
+
+// macsOf is every MAC bound to a: its own and the learned ones.
+func macsOf(snap *topology.Snapshot, a topology.Attachment) []topology.MAC {
+	out := []topology.MAC{a.MAC}
+	for _, b := range snap.LearnedOf(a.ID) {
+		out = append(out, b.MAC)
+	}
+	return out
+}
+
+// answersARP reports whether src's host answers ARP requests for dst's IP
+// itself: dst is in the same pod with an IPv4 address, and is plugged on
+// the same host or on a host src's host tunnels to.
+func answersARP(snap *topology.Snapshot, ports map[string]Ports, src, dst topology.Attachment) bool {
+	if src.Pod != dst.Pod || !dst.IP.Addr().Is4() || src.ID == dst.ID {
+		return false
+	}
+	if src.Host == dst.Host {
+		_, ok := ports[dst.Host][dst.Port]
+		return ok
+	}
+	sh, _ := snap.Host(src.Host)
+	dh, _ := snap.Host(dst.Host)
+	_, st := ports[src.Host][TunnelPort]
+	return st && sh.Tunnel == dh.Tunnel
 }
 
 const propertySeeds = 300
@@ -205,12 +242,12 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			// Unicast to every MAC in use anywhere, plus one nobody has.
 			dsts := []topology.MAC{stranger}
 			for _, d := range snap.Attachments {
-				dsts = append(dsts, d.MAC)
+				dsts = append(dsts, macsOf(snap, d)...)
 			}
 			for _, dst := range dsts {
 				var want []topology.Attachment
 				for _, d := range podPeers {
-					if d.MAC == dst {
+					if slices.Contains(macsOf(snap, d), dst) {
 						want = append(want, d)
 					}
 				}
@@ -221,13 +258,68 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 				tr := net.sendFromPort(src.Host, port, frame{src: src.MAC, dst: dst, ethType: 0x0800})
 				check("flood to "+dst.String(), src, tr, podPeers)
 			}
-			// A forged source MAC gets nowhere, even one valid elsewhere.
+			// Learned MACs are as good as the attachment's own.
+			for _, b := range snap.LearnedOf(src.ID) {
+				tr := net.sendFromPort(src.Host, port, frame{src: b.MAC, dst: broadcast, ethType: 0x0800})
+				check("flood from learned "+b.MAC.String(), src, tr, podPeers)
+			}
+			// A source MAC not bound to the port gets nowhere, even one
+			// valid elsewhere: it goes to the controller (to be learned)
+			// unless the controller refused it on this port.
+			own := macsOf(snap, src)
 			for _, forged := range []topology.MAC{stranger, snap.Attachments[rng.IntN(len(snap.Attachments))].MAC} {
-				if forged == src.MAC {
+				if slices.Contains(own, forged) {
 					continue
 				}
 				tr := net.sendFromPort(src.Host, port, frame{src: forged, dst: broadcast, ethType: 0x0800})
-				check("forged source "+forged.String(), src, tr, nil)
+				check("unbound source "+forged.String(), src, tr, nil)
+				refused := slices.ContainsFunc(snap.ConflictsOf(src.ID), func(c topology.Conflict) bool { return c.MAC == forged })
+				if want := 1; refused {
+					if tr.punts != 0 {
+						fail("refused source %s from %s reached the controller", forged, src.ID)
+					}
+				} else if tr.punts != want {
+					fail("unbound source %s from %s: %d packet-ins, want %d", forged, src.ID, tr.punts, want)
+				}
+			}
+			for _, c := range snap.ConflictsOf(src.ID) {
+				tr := net.sendFromPort(src.Host, port, frame{src: c.MAC, dst: broadcast, ethType: 0x0800})
+				check("refused source "+c.MAC.String(), src, tr, nil)
+				if tr.punts != 0 {
+					fail("refused source %s from %s reached the controller", c.MAC, src.ID)
+				}
+			}
+			// ARP requests for a pod member's IP are answered on the spot
+			// with that member's MAC; anything else floods in the pod.
+			if src.IP.Addr().Is4() {
+				for _, target := range snap.Attachments {
+					tpa := target.IP.Addr()
+					if !tpa.Is4() {
+						continue
+					}
+					req := frame{src: src.MAC, dst: broadcast, ethType: ethTypeARP, arpOp: ArpOpRequest,
+						arpSHA: src.MAC, arpSPA: src.IP.Addr(), arpTPA: tpa}
+					tr := net.sendFromPort(src.Host, port, req)
+					var owner *topology.Attachment
+					for _, d := range snap.Members(src.Pod) {
+						if d.IP.Addr() == tpa {
+							owner = &d
+						}
+					}
+					if owner == nil || !answersARP(snap, ports, src, *owner) {
+						check("ARP request for "+tpa.String(), src, tr, podPeers)
+						if len(tr.replies) != 0 {
+							fail("ARP request for %s from %s answered: %+v", tpa, src.ID, tr.replies)
+						}
+						continue
+					}
+					check("answered ARP request for "+tpa.String(), src, tr, []topology.Attachment{src})
+					wantReply := frame{src: owner.MAC, dst: src.MAC, ethType: ethTypeARP, arpOp: ArpOpReply,
+						arpSHA: owner.MAC, arpSPA: tpa, arpTHA: src.MAC, arpTPA: src.IP.Addr()}
+					if len(tr.replies) != 1 || tr.replies[0] != wantReply || len(tr.tunnels) != 0 {
+						fail("ARP request for %s from %s: replies %+v tunnels %v, want %+v", tpa, src.ID, tr.replies, tr.tunnels, wantReply)
+					}
+				}
 			}
 			// ARP: honest requests flood in the pod, lies are dropped.
 			honest := frame{src: src.MAC, dst: broadcast, ethType: ethTypeARP, arpSHA: src.MAC, arpSPA: src.IP.Addr()}

@@ -15,11 +15,22 @@ const (
 	PriorityExact uint16 = 100
 	// PriorityARPDrop: any ARP not accepted by an exact guard flow.
 	PriorityARPDrop uint16 = 90
+	// PriorityARPOwnTarget: in TableForwardLocalOrigin, an ARP request
+	// from a member for its own IP (a duplicate-address probe or
+	// gratuitous ARP) floods instead of being answered.
+	PriorityARPOwnTarget uint16 = 61
+	// PriorityARPResponder: in TableForwardLocalOrigin, ARP requests for
+	// a known member IP are answered by the datapath.
+	PriorityARPResponder uint16 = 60
 	// PriorityFlood: multicast/broadcast within a pod.
 	PriorityFlood uint16 = 50
-	// PriorityUnknownSource is reserved for issue 4: in TableClassify,
-	// frames from an unknown source MAC will go to the controller through a
-	// meter at this priority. Nothing uses it yet.
+	// PriorityRefusedSource: in TableClassify, a (port, source MAC) pair
+	// the controller refused because another member of the pod holds the
+	// MAC: dropped, and no longer sent to the controller.
+	PriorityRefusedSource uint16 = 20
+	// PriorityUnknownSource: in TableClassify, frames from a container port
+	// with a source MAC not bound to it go to the controller through the
+	// port's meter, so that it can learn the MAC.
 	PriorityUnknownSource uint16 = 10
 	// PriorityMiss: the table-miss flow.
 	PriorityMiss uint16 = 0
@@ -43,3 +54,21 @@ func FloodAllGroupID(vni uint32) uint32 { return vni << 1 }
 func FloodLocalGroupID(vni uint32) uint32 { return vni<<1 | 1 }
 
 const ethTypeARP = 0x0806
+
+// ARP operation codes.
+const (
+	ArpOpRequest uint16 = 1
+	ArpOpReply   uint16 = 2
+)
+
+// Punt meters: every plugged container port has its own meter, numbered
+// like the port, that limits how many frames with unknown source MACs the
+// port can send to the controller. A container flooding random MACs thus
+// costs the controller at most PuntRate packet-ins a second per port.
+const (
+	PuntRate  uint32 = 100
+	PuntBurst uint32 = 20
+)
+
+// PuntMeterID is the meter of a container port's punt flow.
+func PuntMeterID(port uint32) uint32 { return port }

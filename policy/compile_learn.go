@@ -1,0 +1,111 @@
+package policy
+
+import "github.com/lorispack/loris/topology"
+
+// learningFlows: what a plugged local member needs for MAC learning (issue
+// 4). Its learned MACs get the same port security, ARP guard and delivery
+// flows as its own MAC; MACs the controller refused on its port are
+// dropped; any other source MAC goes to the controller through the port's
+// meter.
+func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
+	id := AttachmentCookieID(m.ID)
+	for _, b := range c.snap.LearnedOf(m.ID) {
+		c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyPort, id),
+			Match: Match{InPort: m.port, EthSrc: macPtr(b.MAC)},
+			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
+				GotoTable: tablePtr(TableSpoofGuard)}})
+		if ip := m.IP.Addr(); ip.Is4() {
+			c.add(Flow{Table: TableSpoofGuard, Priority: PriorityExact, Cookie: Cookie(KindSpoofGuard, id),
+				Match:        Match{EthType: ethTypeARP, InPort: m.port, ArpSHA: macPtr(b.MAC), ArpSPA: ip},
+				Instructions: Instructions{GotoTable: tablePtr(TableForwardLocalOrigin)}})
+		}
+		deliver := Instructions{Actions: []Action{{Kind: ActionOutput, Port: m.port}}}
+		for _, table := range []uint8{TableForwardLocalOrigin, TableForwardTunnelOrigin} {
+			c.add(Flow{Table: table, Priority: PriorityExact, Cookie: Cookie(KindForwardLocal, id),
+				Match:        Match{Metadata: meta, EthDst: macPtr(b.MAC)},
+				Instructions: deliver})
+		}
+	}
+	for _, conflict := range c.snap.ConflictsOf(m.ID) {
+		c.add(Flow{Table: TableClassify, Priority: PriorityRefusedSource, Cookie: Cookie(KindRefusedSource, id),
+			Match: Match{InPort: m.port, EthSrc: macPtr(conflict.MAC)}})
+	}
+	meter := PuntMeterID(m.port)
+	c.fs.Meters = append(c.fs.Meters, Meter{ID: meter, Rate: PuntRate, Burst: PuntBurst})
+	c.add(Flow{Table: TableClassify, Priority: PriorityUnknownSource, Cookie: Cookie(KindUnknownSource, id),
+		Match: Match{InPort: m.port},
+		Instructions: Instructions{Meter: meter,
+			Actions: []Action{{Kind: ActionOutput, Port: PortController}}}})
+}
+
+// remoteLearnedFlows sends frames for a remote member's learned MACs into
+// the tunnel towards its host.
+func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attachment, peer topology.Host) {
+	for _, b := range c.snap.LearnedOf(m.ID) {
+		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
+			Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
+			Match:        Match{Metadata: meta, EthDst: macPtr(b.MAC)},
+			Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
+	}
+}
+
+// arpResponderFlows answer, in the datapath, ARP requests from local
+// members for the IPv4 address of any member of the pod this host can
+// reach, so that those requests never flood across tunnels. The request is
+// turned into the reply in place and sent back out of its ingress port:
+//
+//	eth_dst <- eth_src, eth_src <- member MAC, arp_op <- 2,
+//	arp_tha <- arp_sha, arp_tpa <- arp_spa,
+//	arp_sha <- member MAC, arp_spa <- member IP
+//
+// Copying fields needs the Nicira move action; set_field only writes
+// constants. A member's request for its own address (a duplicate-address
+// probe or gratuitous ARP) is flooded as before, not answered.
+func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []localMember) {
+	anyPlugged := false
+	for _, m := range local {
+		if !m.plugged {
+			continue
+		}
+		anyPlugged = true
+		if ip := m.IP.Addr(); ip.Is4() {
+			c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityARPOwnTarget,
+				Cookie:       Cookie(KindARPResponder, AttachmentCookieID(m.ID)),
+				Match:        Match{EthType: ethTypeARP, Metadata: meta, InPort: m.port, ArpOp: ArpOpRequest, ArpTPA: ip},
+				Instructions: Instructions{Actions: []Action{{Kind: ActionGroup, Group: FloodAllGroupID(pod.VNI)}}}})
+		}
+	}
+	if !anyPlugged {
+		return
+	}
+	plugged := make(map[string]bool, len(local))
+	for _, m := range local {
+		plugged[m.ID] = m.plugged
+	}
+	for _, m := range c.snap.Members(pod.Name) {
+		ip := m.IP.Addr()
+		if !ip.Is4() {
+			continue
+		}
+		if m.Host == c.self.Name {
+			if !plugged[m.ID] {
+				continue
+			}
+		} else if _, ok := c.peers[m.Host]; !ok || !c.hasTun {
+			continue
+		}
+		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityARPResponder,
+			Cookie: Cookie(KindARPResponder, AttachmentCookieID(m.ID)),
+			Match:  Match{EthType: ethTypeARP, Metadata: meta, ArpOp: ArpOpRequest, ArpTPA: ip},
+			Instructions: Instructions{Actions: []Action{
+				{Kind: ActionMove, MoveSrc: FieldEthSrc, MoveDst: FieldEthDst},
+				{Kind: ActionSetEthSrc, MAC: m.MAC},
+				{Kind: ActionSetArpOp, ArpOp: ArpOpReply},
+				{Kind: ActionMove, MoveSrc: FieldArpSHA, MoveDst: FieldArpTHA},
+				{Kind: ActionMove, MoveSrc: FieldArpSPA, MoveDst: FieldArpTPA},
+				{Kind: ActionSetArpSHA, MAC: m.MAC},
+				{Kind: ActionSetArpSPA, IP: ip},
+				{Kind: ActionOutput, Port: PortInPort},
+			}}})
+	}
+}
