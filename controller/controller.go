@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config holds what a Controller needs; zero values get sensible defaults.
@@ -22,6 +24,12 @@ type Config struct {
 	DeadTimeout  time.Duration // a silent switch is dropped after this (default 15s)
 	// ReconcileTimeout bounds one reconciliation round with a switch.
 	ReconcileTimeout time.Duration
+	// Registry receives the controller's metrics; nil creates one (see
+	// Controller.Metrics().Registry()).
+	Registry *prometheus.Registry
+	// StatsInterval is how often port and flow counters are polled from
+	// each switch (default 15s; negative disables polling).
+	StatsInterval time.Duration
 }
 
 // Controller is the control plane: model, persistence and switch sessions.
@@ -38,6 +46,9 @@ type Controller struct {
 	sessions map[topology.DatapathID]*session
 
 	wg sync.WaitGroup
+
+	metrics         *Metrics
+	openflowServing atomic.Bool // readiness: ServeOpenFlow is accepting
 }
 
 // New loads the model from the store and returns a controller ready to
@@ -58,6 +69,7 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.ReconcileTimeout == 0 {
 		cfg.ReconcileTimeout = 30 * time.Second
 	}
+	metrics := setupMetrics(&cfg)
 	st, err := cfg.Store.Load()
 	if err != nil {
 		return nil, fmt.Errorf("controller: load state: %w", err)
@@ -73,7 +85,9 @@ func New(cfg Config) (*Controller, error) {
 		model:    m,
 		snap:     m.Snapshot(),
 		sessions: make(map[topology.DatapathID]*session),
+		metrics:  metrics,
 	}
+	cfg.Registry.MustRegister(stateCollector{c})
 	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))
 	return c, nil
 }
@@ -216,6 +230,8 @@ func (c *Controller) ServeOpenFlow(ctx context.Context, l net.Listener) error {
 		<-ctx.Done()
 		l.Close()
 	}()
+	c.openflowServing.Store(true)
+	defer c.openflowServing.Store(false)
 	for {
 		nc, err := l.Accept()
 		if err != nil {

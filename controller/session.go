@@ -40,6 +40,9 @@ type session struct {
 	lastErr       string
 	stats         switchCounters
 
+	// polled is the latest counters from the stats poller.
+	polled polledStats
+
 	// Owned by the reconcile loop.
 	installed *switchState // nil: unknown, read it from the switch
 }
@@ -64,7 +67,7 @@ func (s *session) kick() {
 func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	remote := nc.RemoteAddr().String()
 	log := c.log.With("switch", remote)
-	conn := ofproto.NewConn(nc, ofproto.ConnOptions{
+	conn := ofproto.NewConn(c.metrics.countingConn(nc), ofproto.ConnOptions{
 		EchoInterval: c.cfg.EchoInterval,
 		DeadTimeout:  c.cfg.DeadTimeout,
 		Logger:       log,
@@ -109,6 +112,10 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	c.attachSession(s)
 	defer c.detachSession(s)
 	s.log.Info("switch connected", "ports", len(ports))
+	c.metrics.switchConnected(s)
+	defer c.metrics.switchDisconnected(s)
+	stopPolling := s.startStatsPolling(ctx)
+	defer stopPolling()
 
 	s.kick()
 	loopDone := make(chan struct{})
@@ -148,6 +155,7 @@ func (c *Controller) detachSession(s *session) {
 
 // handle receives the switch's asynchronous messages.
 func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
+	s.c.metrics.asyncMessage(s.hostLabel(), m)
 	switch m := m.(type) {
 	case *ofproto.PortStatus:
 		s.portStatus(m)
@@ -218,8 +226,10 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		}
 		gen := s.wantGen.Load()
 		rctx, cancel := context.WithTimeout(ctx, s.c.cfg.ReconcileTimeout)
+		started := time.Now()
 		err := s.reconcile(rctx)
 		cancel()
+		s.c.metrics.reconciled(s.hostLabel(), time.Since(started), err)
 		s.mu.Lock()
 		s.lastReconcile = time.Now()
 		if err != nil {
@@ -267,6 +277,7 @@ func (s *session) reconcile(ctx context.Context) error {
 	}
 	plan := diff(s.installed, desired)
 	start := time.Now()
+	s.c.metrics.planSent(host.Name, plan)
 	if err := s.apply(ctx, plan); err != nil {
 		return err
 	}
@@ -275,6 +286,7 @@ func (s *session) reconcile(ctx context.Context) error {
 	s.stats.Flows = len(desired.flows)
 	s.stats.Groups = len(desired.groups)
 	s.stats.Reconciles++
+	s.c.metrics.planApplied(host.Name, plan)
 	s.stats.FlowAdds += uint64(plan.flowAdds)
 	s.stats.FlowDeletes += uint64(plan.flowDeletes)
 	s.stats.FlowMods += uint64(plan.flowAdds + plan.flowDeletes)

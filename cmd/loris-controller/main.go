@@ -18,6 +18,7 @@ import (
 
 	"github.com/lorispack/loris/controller"
 	"github.com/lorispack/loris/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -31,6 +32,8 @@ type options struct {
 	logFormat    string
 	echoInterval time.Duration
 	deadTimeout  time.Duration
+	// statsInterval is how often switch counters are polled; 0 disables.
+	statsInterval time.Duration
 }
 
 func main() {
@@ -62,6 +65,8 @@ Flags:
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&o.echoInterval, "echo-interval", 5*time.Second, "keepalive interval towards switches")
 	fs.DurationVar(&o.deadTimeout, "dead-timeout", 15*time.Second, "drop a switch that has been silent this long")
+	fs.DurationVar(&o.statsInterval, "port-stats-interval", 15*time.Second,
+		"how often to poll port and flow counters from each switch for /metrics (0 disables)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -114,6 +119,7 @@ func run(args []string) error {
 	ctl, err := controller.New(controller.Config{
 		Store: db, Logger: log, Version: version,
 		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
+		Registry: prometheus.NewRegistry(), StatsInterval: statsInterval(o.statsInterval),
 	})
 	if err != nil {
 		return err
@@ -153,4 +159,12 @@ func run(args []string) error {
 	ofl.Close()
 	ctl.Wait()
 	return err
+}
+
+// statsInterval maps the flag's "0 disables" to the controller's negative.
+func statsInterval(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
