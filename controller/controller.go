@@ -30,6 +30,9 @@ type Config struct {
 	// StatsInterval is how often port and flow counters are polled from
 	// each switch (default 15s; negative disables polling).
 	StatsInterval time.Duration
+	// SwitchMsgRate and SwitchMsgBurst bound the asynchronous messages a
+	// switch may send (token bucket); a switch over it is disconnected.
+	SwitchMsgRate, SwitchMsgBurst int
 }
 
 // Controller is the control plane: model, persistence and switch sessions.
@@ -65,6 +68,12 @@ func New(cfg Config) (*Controller, error) {
 	}
 	if cfg.DeadTimeout == 0 {
 		cfg.DeadTimeout = 15 * time.Second
+	}
+	if cfg.SwitchMsgRate <= 0 {
+		cfg.SwitchMsgRate = defaultSwitchMsgRate
+	}
+	if cfg.SwitchMsgBurst <= 0 {
+		cfg.SwitchMsgBurst = defaultSwitchMsgBurst
 	}
 	if cfg.ReconcileTimeout == 0 {
 		cfg.ReconcileTimeout = 30 * time.Second

@@ -29,6 +29,10 @@ type session struct {
 	remote string
 	since  time.Time
 	kickCh chan struct{}
+	// budget limits asynchronous messages; flooding is set once a flood
+	// has closed the connection.
+	budget   *msgBudget
+	flooding atomic.Bool
 	// wantGen counts kicks; doneGen is the wantGen a successful round
 	// started from. The session is converged when they are equal.
 	wantGen, doneGen atomic.Uint64
@@ -67,6 +71,11 @@ func (s *session) kick() {
 func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	remote := nc.RemoteAddr().String()
 	log := c.log.With("switch", remote)
+	if err := tlsHandshake(ctx, nc); err != nil {
+		log.Warn("switch refused: TLS handshake failed", "err", err)
+		nc.Close()
+		return
+	}
 	conn := ofproto.NewConn(c.metrics.countingConn(nc), ofproto.ConnOptions{
 		EchoInterval: c.cfg.EchoInterval,
 		DeadTimeout:  c.cfg.DeadTimeout,
@@ -81,7 +90,8 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 		return
 	}
 	// The read loop must run before any request can see its reply.
-	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1)}
+	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1),
+		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil)}
 	served := make(chan error, 1)
 	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
 
@@ -130,7 +140,11 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	}
 	conn.Close()
 	<-loopDone
-	s.log.Info("switch disconnected", "reason", err)
+	if isOrderlyClose(err) {
+		s.log.Info("switch disconnected", "reason", err)
+	} else {
+		s.log.Warn("switch disconnected", "reason", err)
+	}
 }
 
 // attachSession makes s the session of its datapath, closing an older one.
@@ -156,6 +170,9 @@ func (c *Controller) detachSession(s *session) {
 // handle receives the switch's asynchronous messages.
 func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
 	s.c.metrics.asyncMessage(s.hostLabel(), m)
+	if !s.admit() {
+		return
+	}
 	switch m := m.(type) {
 	case *ofproto.PortStatus:
 		s.portStatus(m)

@@ -58,6 +58,8 @@ type lab struct {
 	ctl    *cluster.Process
 	db     string
 	server string // API base URL
+	token  string // admin bearer token of the API
+	tokens string // the controller's --api-token-file
 	ofAddr string // tcp:IP:PORT for set-controller
 	tunnel string
 	ips    map[*cluster.Container]netip.Addr
@@ -82,6 +84,8 @@ func newLab(t *testing.T, hosts int, tunnel string) *lab {
 		ips:    map[*cluster.Container]netip.Addr{},
 		pods:   map[*cluster.Container]string{},
 	}
+	l.tokens = filepath.Join(t.TempDir(), "tokens")
+	l.token = writeTokenFile(t, l.tokens)
 	l.startController()
 	for _, h := range c.Hosts {
 		l.lorisctl(h, "host", "init", h.Name, "--tunnel-ip", h.TunnelIP.String(), "--controller", l.ofAddr,
@@ -98,6 +102,7 @@ func (l *lab) startController() {
 		"--openflow-addr", netip.AddrPortFrom(l.c.ControllerIP, openflowPort).String(),
 		"--api-addr", netip.AddrPortFrom(l.c.ControllerIP, apiPort).String(),
 		"--db", l.db, "--log-level", "debug",
+		"--api-token-file", l.tokens,
 	}, nil)
 	err := cluster.WaitFor(context.Background(), func() (bool, error) {
 		_, err := l.status()
@@ -121,14 +126,13 @@ func (l *lab) lorisctl(h *cluster.Host, args ...string) string {
 func (l *lab) tryLorisctl(h *cluster.Host, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	full := append([]string{"--server", l.server}, args...)
+	full := append([]string{"--server", l.server, "--token", l.token}, args...)
 	return h.Run(ctx, filepath.Join(binDir, "lorisctl"), full...)
 }
 
 func (l *lab) status() (controller.Status, error) {
 	var st controller.Status
-	cl := http.Client{Timeout: 2 * time.Second}
-	resp, err := cl.Get(l.server + "/v1/status")
+	resp, err := l.apiGet("/v1/status", 2*time.Second)
 	if err != nil {
 		return st, err
 	}
@@ -190,8 +194,7 @@ func (l *lab) attach(h *cluster.Host, name, pod, ip string) *cluster.Container {
 // podVNI asks the API for a pod's VNI.
 func (l *lab) podVNI(name string) uint32 {
 	l.t.Helper()
-	cl := http.Client{Timeout: 5 * time.Second}
-	resp, err := cl.Get(l.server + "/v1/pods/" + name)
+	resp, err := l.apiGet("/v1/pods/"+name, 5*time.Second)
 	if err != nil {
 		l.t.Fatalf("pod %s: %v", name, err)
 	}

@@ -34,6 +34,7 @@ type options struct {
 	deadTimeout  time.Duration
 	// statsInterval is how often switch counters are polled; 0 disables.
 	statsInterval time.Duration
+	security      securityOptions
 }
 
 func main() {
@@ -67,6 +68,7 @@ Flags:
 	fs.DurationVar(&o.deadTimeout, "dead-timeout", 15*time.Second, "drop a switch that has been silent this long")
 	fs.DurationVar(&o.statsInterval, "port-stats-interval", 15*time.Second,
 		"how often to poll port and flow counters from each switch for /metrics (0 disables)")
+	o.security.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -111,6 +113,10 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	sec, err := o.security.load(o.apiAddr, log)
+	if err != nil {
+		return err
+	}
 	db, err := store.OpenBolt(o.dbPath, store.BoltOptions{})
 	if err != nil {
 		return err
@@ -133,10 +139,11 @@ func run(args []string) error {
 		ofl.Close()
 		return fmt.Errorf("api listener: %w", err)
 	}
+	ofl, apil = sec.wrapListeners(ofl, apil)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv := &http.Server{Handler: ctl.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: sec.wrapHandler(ctl.Handler(), log), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 2)
 	go func() { errc <- ctl.ServeOpenFlow(ctx, ofl) }()
 	go func() {
@@ -145,7 +152,8 @@ func run(args []string) error {
 		}
 	}()
 	log.Info("loris-controller started", "version", version, "openflow", ofl.Addr().String(),
-		"api", apil.Addr().String(), "db", o.dbPath)
+		"api", apil.Addr().String(), "db", o.dbPath, "openflow_tls", sec.openflowTLS != nil,
+		"api_tls", sec.apiTLS != nil, "api_auth", sec.tokens != nil)
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")

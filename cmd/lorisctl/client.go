@@ -16,8 +16,9 @@ import (
 
 // apiClient talks to the controller's HTTP JSON API.
 type apiClient struct {
-	base *url.URL
-	http *http.Client
+	base  *url.URL
+	http  *http.Client
+	token string // sent as a bearer token when set
 }
 
 // apiError is a non-2xx answer from the controller. message is the
@@ -94,6 +95,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

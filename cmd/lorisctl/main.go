@@ -31,6 +31,8 @@ type app struct {
 	server  string
 	output  string
 	timeout time.Duration
+	token   string // bearer token for the API
+	caFile  string // CA that an https controller's certificate must chain to
 }
 
 func newApp() *app {
@@ -56,9 +58,24 @@ func (a *app) runner() runner {
 func (a *app) client() (*apiClient, error) {
 	hc := a.httpClient
 	if hc == nil {
-		hc = &http.Client{Timeout: a.timeout}
+		var err error
+		ca := a.caFile
+		if ca == "" {
+			ca = a.getenv("LORIS_CA")
+		}
+		if hc, err = httpClientWithCA(ca, a.timeout); err != nil {
+			return nil, err
+		}
 	}
-	return newAPIClient(a.server, hc)
+	c, err := newAPIClient(a.server, hc)
+	if err != nil {
+		return nil, err
+	}
+	c.token = a.token
+	if c.token == "" {
+		c.token = a.getenv("LORIS_TOKEN")
+	}
+	return c, nil
 }
 
 func (a *app) printer() printer {
@@ -107,6 +124,9 @@ host's Open vSwitch bridge and the containers' veth interfaces.`,
 	f.StringVar(&a.server, "server", serverDefault, "controller API URL (env LORIS_SERVER)")
 	f.StringVarP(&a.output, "output", "o", "table", "output format: table or json")
 	f.DurationVar(&a.timeout, "timeout", 10*time.Second, "limit for each controller request and each local command")
+	// The token's default stays out of the flag so that --help never prints it.
+	f.StringVar(&a.token, "token", "", "bearer token for the controller API (default: env LORIS_TOKEN)")
+	f.StringVar(&a.caFile, "ca", "", "PEM CA file to verify an https controller with (default: env LORIS_CA)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -119,6 +139,7 @@ host's Open vSwitch bridge and the containers' veth interfaces.`,
 		newAttachmentsCmd(a),
 		newStatusCmd(a),
 		newSwitchesCmd(a),
+		newPKICmd(a),
 	)
 	return root
 }
