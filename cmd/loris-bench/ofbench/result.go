@@ -1,0 +1,65 @@
+package ofbench
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Result is what a packet-in stream measured (one switch, or several
+// merged).
+type Result struct {
+	// Sent, Answered and Lost count packet-ins sent in the measured
+	// interval: answered by the controller, unanswered within the timeout.
+	Sent, Answered, Lost uint64
+	// Unanswered were still waiting when the run ended.
+	Unanswered uint64
+	// Latencies holds one sample per answered packet-in: from sending it
+	// to the first PACKET_OUT or FLOW_MOD naming its source MAC.
+	Latencies []time.Duration
+	// Elapsed is the measured interval.
+	Elapsed time.Duration
+	// PerSwitch holds each switch's answered count (fairness).
+	PerSwitch []uint64
+}
+
+// Merge adds r2's counts and samples to r.
+func (r *Result) Merge(r2 Result) {
+	r.Sent += r2.Sent
+	r.Answered += r2.Answered
+	r.Lost += r2.Lost
+	r.Unanswered += r2.Unanswered
+	r.Latencies = append(r.Latencies, r2.Latencies...)
+	r.PerSwitch = append(r.PerSwitch, r2.Answered)
+}
+
+// Rate is answered packet-ins per second.
+func (r *Result) Rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Answered) / r.Elapsed.Seconds()
+}
+
+// Percentile returns the q-quantile (0..1) of the latencies, 0 without
+// samples. It sorts the samples in place.
+func (r *Result) Percentile(q float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	slices.Sort(r.Latencies)
+	i := int(q * float64(len(r.Latencies)-1))
+	return r.Latencies[i]
+}
+
+// Summary is a one-line report.
+func (r *Result) Summary() string {
+	minSw, maxSw := uint64(0), uint64(0)
+	if len(r.PerSwitch) > 0 {
+		minSw, maxSw = slices.Min(r.PerSwitch), slices.Max(r.PerSwitch)
+	}
+	return fmt.Sprintf("answered %d/%d packet-ins in %v: %.0f/s, lost %d, p50 %v p99 %v max %v, per switch min %d max %d",
+		r.Answered, r.Sent, r.Elapsed.Round(time.Millisecond), r.Rate(), r.Lost,
+		r.Percentile(0.5).Round(time.Microsecond), r.Percentile(0.99).Round(time.Microsecond),
+		r.Percentile(1).Round(time.Microsecond), minSw, maxSw)
+}
