@@ -37,7 +37,7 @@ func SwitchPorts(i, n int) []ofproto.Port {
 	ports := make([]ofproto.Port, n)
 	for p := range ports {
 		ports[p] = ofproto.Port{PortNo: uint32(p + 1), Name: PortName(i, p),
-			HWAddr: [6]byte{0x0a, 0xbe, byte(i >> 8), byte(i), byte(p >> 8), byte(p)},
+			HWAddr:    [6]byte{0x0a, 0xbe, byte(i >> 8), byte(i), byte(p >> 8), byte(p)},
 			CurrSpeed: 10_000_000, MaxSpeed: 10_000_000}
 	}
 	return ports
