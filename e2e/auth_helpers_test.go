@@ -53,5 +53,8 @@ func (l *lab) apiDo(method, path string, body []byte, timeout time.Duration) (*h
 		req.Header.Set("Content-Type", "application/json")
 	}
 	cl := http.Client{Timeout: timeout}
+	if l.apiTLS != nil {
+		cl.Transport = &http.Transport{TLSClientConfig: l.apiTLS}
+	}
 	return cl.Do(req)
 }

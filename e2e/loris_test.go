@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -64,6 +65,11 @@ type lab struct {
 	tunnel string
 	ips    map[*cluster.Container]netip.Addr
 	pods   map[*cluster.Container]string
+
+	// ctlArgs and lorisctlArgs are extra flags for every controller start
+	// and lorisctl run; apiTLS, when set, is how the lab reaches an https API.
+	ctlArgs, lorisctlArgs []string
+	apiTLS                *tls.Config
 }
 
 const (
@@ -74,6 +80,13 @@ const (
 // newLab builds hosts, starts the controller and runs `lorisctl host init`
 // on every host, then waits until every switch is connected and reconciled.
 func newLab(t *testing.T, hosts int, tunnel string) *lab {
+	t.Helper()
+	return newLabWith(t, hosts, tunnel, nil)
+}
+
+// newLabWith is newLab with setup run once the hosts exist, before the
+// controller starts (to change its flags, for example).
+func newLabWith(t *testing.T, hosts int, tunnel string, setup func(*lab)) *lab {
 	t.Helper()
 	c := cluster.New(t, cluster.Options{Hosts: hosts})
 	l := &lab{
@@ -86,6 +99,9 @@ func newLab(t *testing.T, hosts int, tunnel string) *lab {
 	}
 	l.tokens = filepath.Join(t.TempDir(), "tokens")
 	l.token = writeTokenFile(t, l.tokens)
+	if setup != nil {
+		setup(l)
+	}
 	l.startController()
 	for _, h := range c.Hosts {
 		l.lorisctl(h, "host", "init", h.Name, "--tunnel-ip", h.TunnelIP.String(), "--controller", l.ofAddr,
@@ -97,13 +113,13 @@ func newLab(t *testing.T, hosts int, tunnel string) *lab {
 
 func (l *lab) startController() {
 	l.t.Helper()
-	l.ctl = l.c.StartProcess("loris-controller", []string{
+	l.ctl = l.c.StartProcess("loris-controller", append([]string{
 		filepath.Join(binDir, "loris-controller"),
 		"--openflow-addr", netip.AddrPortFrom(l.c.ControllerIP, openflowPort).String(),
 		"--api-addr", netip.AddrPortFrom(l.c.ControllerIP, apiPort).String(),
 		"--db", l.db, "--log-level", "debug",
 		"--api-token-file", l.tokens,
-	}, nil)
+	}, l.ctlArgs...), nil)
 	err := cluster.WaitFor(context.Background(), func() (bool, error) {
 		_, err := l.status()
 		return err == nil, nil
@@ -126,7 +142,7 @@ func (l *lab) lorisctl(h *cluster.Host, args ...string) string {
 func (l *lab) tryLorisctl(h *cluster.Host, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	full := append([]string{"--server", l.server, "--token", l.token}, args...)
+	full := append(append([]string{"--server", l.server, "--token", l.token}, l.lorisctlArgs...), args...)
 	return h.Run(ctx, filepath.Join(binDir, "lorisctl"), full...)
 }
 
