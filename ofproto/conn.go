@@ -80,6 +80,10 @@ type Conn struct {
 
 	lastRead atomic.Int64 // unix nanos of the last byte received
 
+	msgsIn, bytesIn        atomic.Uint64
+	msgsOut, bytesOut      atomic.Uint64
+	writeCalls, keepalives atomic.Uint64
+
 	handshakeStarted atomic.Bool
 	handshook        chan struct{} // closed when the handshake succeeded
 	serving          atomic.Bool
@@ -198,4 +202,24 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 		err = ErrDeadPeer
 	}
 	return n, err
+}
+
+// ConnStats counts a connection's traffic since NewConn.
+type ConnStats struct {
+	MessagesIn, BytesIn   uint64
+	MessagesOut, BytesOut uint64 // queued for writing
+	WriteCalls            uint64 // write syscalls: MessagesOut/WriteCalls is the batching factor
+	EchoKeepalives        uint64 // ECHO_REQUESTs sent because the peer was idle
+}
+
+// Stats returns the connection's counters.
+func (c *Conn) Stats() ConnStats {
+	c.out.mu.Lock()
+	msgsOut, bytesOut := c.out.msgs, c.out.queued
+	c.out.mu.Unlock()
+	return ConnStats{
+		MessagesIn: c.msgsIn.Load(), BytesIn: c.bytesIn.Load(),
+		MessagesOut: msgsOut, BytesOut: bytesOut,
+		WriteCalls: c.writeCalls.Load(), EchoKeepalives: c.keepalives.Load(),
+	}
 }

@@ -57,6 +57,8 @@ func (c *Conn) readLoop(h Handler) error {
 			}
 			return err
 		}
+		c.msgsIn.Add(1)
+		c.bytesIn.Add(uint64(len(frame)))
 		if err := c.dispatch(h, frame); err != nil {
 			return err
 		}
@@ -110,6 +112,7 @@ func (c *Conn) keepalive() {
 			t.Reset(c.opt.EchoInterval - idle)
 			continue
 		}
+		c.keepalives.Add(1)
 		ctx, cancel := context.WithTimeout(context.Background(), c.opt.DeadTimeout)
 		c.Request(ctx, &EchoRequest{})
 		cancel()

@@ -371,6 +371,9 @@ func TestKeepaliveKeepsAnsweringPeerAlive(t *testing.T) {
 	if err := c.Err(); err != nil {
 		t.Fatalf("connection closed although the peer answered: %v", err)
 	}
+	if st := c.Stats(); st.EchoKeepalives == 0 || st.MessagesIn < st.EchoKeepalives {
+		t.Fatalf("Stats %+v: want keepalives counted and their replies read", st)
+	}
 }
 
 func TestSendBatchCoalescesWrites(t *testing.T) {
@@ -400,6 +403,10 @@ func TestSendBatchCoalescesWrites(t *testing.T) {
 	// 500 messages of 19 bytes fit one write.
 	if w := cc.writes.Load() - before; w != 1 {
 		t.Fatalf("%d messages took %d write syscalls, want 1", n, w)
+	}
+	st := c.Stats()
+	if st.MessagesOut != n+1 || st.WriteCalls != uint64(cc.writes.Load()) {
+		t.Fatalf("Stats %+v: want %d messages out (HELLO included) and %d writes", st, n+1, cc.writes.Load())
 	}
 }
 

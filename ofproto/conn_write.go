@@ -19,6 +19,7 @@ type writeQueue struct {
 	limit     int
 	closed    bool
 	queued    uint64 // bytes ever queued
+	msgs      uint64 // messages ever queued
 	written   uint64 // bytes ever written
 }
 
@@ -63,6 +64,7 @@ func (q *writeQueue) enqueue(xids []uint32, ms []Message) (uint64, error) {
 		}
 	}
 	q.queued += uint64(len(q.buf) - start)
+	q.msgs += uint64(len(ms))
 	if start == 0 {
 		q.dataReady.Signal()
 	}
@@ -126,6 +128,7 @@ func (c *Conn) writeLoop() {
 			// explaining to the write.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(c.opt.WriteTimeout))
 			n, err := c.nc.Write(chunk)
+			c.writeCalls.Add(1)
 			if err != nil {
 				c.closeWithError(fmt.Errorf("ofproto: write: %w", err))
 				return
