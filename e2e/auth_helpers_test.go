@@ -13,7 +13,7 @@ import (
 
 // writeTokenFile writes a controller token file with a fresh admin token
 // and a fresh read token; it returns the admin token.
-func writeTokenFile(t *testing.T, path string) string {
+func writeTokenFile(t testing.TB, path string) string {
 	t.Helper()
 	admin, read := randomToken(t), randomToken(t)
 	if err := os.WriteFile(path, []byte("# e2e lab\nadmin "+admin+"\nread "+read+"\n"), 0o600); err != nil {
@@ -22,7 +22,7 @@ func writeTokenFile(t *testing.T, path string) string {
 	return admin
 }
 
-func randomToken(t *testing.T) string {
+func randomToken(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 // requireE2E skips unless the end-to-end prerequisites are present.
-func requireE2E(t *testing.T) {
+func requireE2E(t testing.TB) {
 	t.Helper()
 	if os.Getenv("LORIS_E2E") == "skip" {
 		t.Skip("end-to-end tests disabled (LORIS_E2E=skip)")
@@ -54,7 +54,7 @@ func requireE2E(t *testing.T) {
 
 // lab is a simulated cluster with a loris controller and registered hosts.
 type lab struct {
-	t      *testing.T
+	t      testing.TB
 	c      *cluster.Cluster
 	ctl    *cluster.Process
 	db     string
@@ -79,14 +79,14 @@ const (
 
 // newLab builds hosts, starts the controller and runs `lorisctl host init`
 // on every host, then waits until every switch is connected and reconciled.
-func newLab(t *testing.T, hosts int, tunnel string) *lab {
+func newLab(t testing.TB, hosts int, tunnel string) *lab {
 	t.Helper()
 	return newLabWith(t, hosts, tunnel, nil)
 }
 
 // newLabWith is newLab with setup run once the hosts exist, before the
 // controller starts (to change its flags, for example).
-func newLabWith(t *testing.T, hosts int, tunnel string, setup func(*lab)) *lab {
+func newLabWith(t testing.TB, hosts int, tunnel string, setup func(*lab)) *lab {
 	t.Helper()
 	c := cluster.New(t, cluster.Options{Hosts: hosts})
 	l := &lab{
