@@ -2,6 +2,7 @@ package controller
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net"
 	"sort"
 
@@ -16,6 +17,7 @@ import (
 type switchState struct {
 	flows  map[string]flowEntry
 	groups map[uint32]groupEntry
+	meters map[uint32]meterEntry
 }
 
 type flowEntry struct {
@@ -32,7 +34,7 @@ type groupEntry struct {
 }
 
 func newSwitchState() *switchState {
-	return &switchState{flows: map[string]flowEntry{}, groups: map[uint32]groupEntry{}}
+	return &switchState{flows: map[string]flowEntry{}, groups: map[uint32]groupEntry{}, meters: map[uint32]meterEntry{}}
 }
 
 // desiredState translates a compiled FlowSet into switch messages.
@@ -49,6 +51,7 @@ func desiredState(fs *policy.FlowSet) *switchState {
 		gm := groupMod(g)
 		st.groups[gm.GroupID] = groupEntry{value: groupValue(gm), mod: gm}
 	}
+	st.addDesiredMeters(fs.Meters)
 	return st
 }
 
@@ -69,18 +72,21 @@ type plan struct {
 	groupAdds    []ofproto.Message // adds and modifies
 	flows        []ofproto.Message // flow adds (replacing) and strict deletes
 	groupDeletes []ofproto.Message
+	meterAdds    []ofproto.Message // adds and modifies, before the flows that use them
+	meterDeletes []ofproto.Message // after the flows that used them are gone
 	flowAdds     int
 	flowDeletes  int
 }
 
 func (p *plan) empty() bool {
-	return len(p.groupAdds)+len(p.flows)+len(p.groupDeletes) == 0
+	return len(p.groupAdds)+len(p.flows)+len(p.groupDeletes)+len(p.meterAdds)+len(p.meterDeletes) == 0
 }
 
 // diff computes the messages that turn cur into want. Output order is
 // deterministic so that transcripts and tests are stable.
 func diff(cur, want *switchState) *plan {
 	p := &plan{}
+	diffMeters(p, cur, want)
 	for _, id := range sortedGroupIDs(want.groups) {
 		w := want.groups[id]
 		c, ok := cur.groups[id]
@@ -225,14 +231,23 @@ func flowMod(f policy.Flow) *ofproto.FlowMod {
 	if m.EthType != 0 {
 		fields = append(fields, ofproto.EthType(m.EthType))
 	}
+	if m.ArpOp != 0 {
+		fields = append(fields, ofproto.ArpOp(m.ArpOp))
+	}
 	if m.ArpSPA.IsValid() {
 		fields = append(fields, ofproto.ArpSPA(m.ArpSPA))
+	}
+	if m.ArpTPA.IsValid() {
+		fields = append(fields, ofproto.ArpTPA(m.ArpTPA))
 	}
 	if m.ArpSHA != nil {
 		fields = append(fields, ofproto.ArpSHA(hw(*m.ArpSHA)))
 	}
 	var ins []ofproto.Instruction
 	in := f.Instructions
+	if in.Meter != 0 {
+		ins = append(ins, &ofproto.InstructionMeter{MeterID: in.Meter})
+	}
 	if len(in.Actions) > 0 {
 		ins = append(ins, &ofproto.InstructionApplyActions{Actions: actions(in.Actions)})
 	}
@@ -254,13 +269,27 @@ func actions(as []policy.Action) []ofproto.Action {
 	for _, a := range as {
 		switch a.Kind {
 		case policy.ActionOutput:
-			out = append(out, &ofproto.ActionOutput{Port: a.Port})
+			o := &ofproto.ActionOutput{Port: a.Port}
+			if a.Port == policy.PortController {
+				o.MaxLen = ofproto.ControllerMaxLenNoBuffer
+			}
+			out = append(out, o)
 		case policy.ActionGroup:
 			out = append(out, &ofproto.ActionGroup{GroupID: a.Group})
 		case policy.ActionSetTunID:
 			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunnelID(a.TunID)})
 		case policy.ActionSetTunDst:
 			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunIPv4Dst(a.TunDst)})
+		case policy.ActionSetEthSrc:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.EthSrc(hw(a.MAC))})
+		case policy.ActionSetArpOp:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpOp(a.ArpOp)})
+		case policy.ActionSetArpSHA:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpSHA(hw(a.MAC))})
+		case policy.ActionSetArpSPA:
+			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpSPA(a.IP)})
+		case policy.ActionMove:
+			out = append(out, nxRegMove(a.MoveSrc, a.MoveDst))
 		}
 	}
 	return out
@@ -277,3 +306,39 @@ func groupMod(g policy.Group) *ofproto.GroupMod {
 }
 
 func hw(m topology.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
+
+// Nicira NXAST_REG_MOVE (experimenter 0x00002320, subtype 6): copies n_bits
+// from one field to another. Plain OpenFlow 1.3 set_field only writes
+// constants; the datapath ARP responder needs to copy the requester's
+// addresses into the reply. Fields are named by NXM headers
+// (class<<16 | field<<9 | length), the form OVS also uses when it reports
+// the action back for OpenFlow 1.3, so a re-read flow compares equal.
+const (
+	niciraExperimenter = 0x00002320
+	nxastRegMove       = 6
+)
+
+var nxmHeaders = map[policy.Field]struct {
+	header uint32
+	bits   uint16
+}{
+	policy.FieldEthDst: {0x0000_0206, 48}, // NXM_OF_ETH_DST
+	policy.FieldEthSrc: {0x0000_0406, 48}, // NXM_OF_ETH_SRC
+	policy.FieldArpSPA: {0x0000_2004, 32}, // NXM_OF_ARP_SPA
+	policy.FieldArpTPA: {0x0000_2204, 32}, // NXM_OF_ARP_TPA
+	policy.FieldArpSHA: {0x0001_2206, 48}, // NXM_NX_ARP_SHA
+	policy.FieldArpTHA: {0x0001_2406, 48}, // NXM_NX_ARP_THA
+}
+
+// nxRegMove encodes move:src->dst over the whole field. Both fields must
+// have the same width; policy only moves MAC to MAC and IPv4 to IPv4.
+func nxRegMove(src, dst policy.Field) *ofproto.ActionExperimenter {
+	s, d := nxmHeaders[src], nxmHeaders[dst]
+	data := binary.BigEndian.AppendUint16(nil, nxastRegMove)
+	data = binary.BigEndian.AppendUint16(data, d.bits) // n_bits
+	data = binary.BigEndian.AppendUint16(data, 0)      // src_ofs
+	data = binary.BigEndian.AppendUint16(data, 0)      // dst_ofs
+	data = binary.BigEndian.AppendUint32(data, s.header)
+	data = binary.BigEndian.AppendUint32(data, d.header)
+	return &ofproto.ActionExperimenter{Experimenter: niciraExperimenter, Data: data}
+}
