@@ -84,6 +84,7 @@ func TestOpenFlowAndAPIOverTLS(t *testing.T) {
 	if err := a.Ping(l.ips[b], 2, 2*time.Second); err != nil {
 		t.Fatalf("ping over a TLS-programmed fabric: %v", err)
 	}
+	t.Logf("switches connected over TLS; %s pings %s", a.Name, b.Name)
 
 	// The API: HTTPS only, tokens required.
 	plain := http.Client{Timeout: 3 * time.Second}
@@ -124,7 +125,7 @@ func TestOpenFlowAndAPIOverTLS(t *testing.T) {
 	if err := openflowHelloPlain(ofAddr); err == nil {
 		t.Error("plain TCP: the controller completed an OpenFlow HELLO exchange on its TLS port")
 	}
-	waitLog(t, l, 10*time.Second, "level=WARN", "switch refused: TLS handshake failed")
+	t.Logf("rogue peer refused: %s", waitLog(t, l, 10*time.Second, "level=WARN", "switch refused: TLS handshake failed"))
 
 	// A real OVS whose certificate comes from another CA is refused too.
 	if out, err := h2.Vsctl("del-ssl"); err != nil {
@@ -150,6 +151,7 @@ func TestOpenFlowAndAPIOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s with a rogue certificate stayed connected: %v", h2.Name, err)
 	}
+	t.Logf("rogue OVS refused: %s", waitLog(t, l, 20*time.Second, "level=WARN", "TLS handshake failed", "switch="+h2.TunnelIP.String()+":"))
 	// h1 is still served: a model change reaches it.
 	l.lorisctl(h1, "pod", "create", "tlspod")
 	if err := cluster.WaitFor(context.Background(), func() (bool, error) {
