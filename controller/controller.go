@@ -96,7 +96,7 @@ func New(cfg Config) (*Controller, error) {
 		sessions: make(map[topology.DatapathID]*session),
 		metrics:  metrics,
 	}
-	cfg.Registry.MustRegister(stateCollector{c})
+	metrics.observe(c)
 	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))
 	return c, nil
 }
@@ -129,6 +129,7 @@ func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.T
 		}
 	}
 	c.snap = c.model.Snapshot()
+	c.metrics.modelChanged(c.snap)
 	sessions := make([]*session, 0, len(c.sessions))
 	for _, s := range c.sessions {
 		sessions = append(sessions, s)

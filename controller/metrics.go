@@ -4,9 +4,11 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/topology"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -51,6 +53,9 @@ type Metrics struct {
 
 	macConflicts *prometheus.CounterVec // pod
 	learnedMACs  *prometheus.GaugeVec   // pod
+
+	podsMu sync.Mutex
+	pods   map[string]bool // pods whose series exist
 }
 
 // Metric names other code and the examples refer to.
@@ -162,14 +167,36 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // MACConflict counts a MAC refused in pod because another member holds it.
 func (m *Metrics) MACConflict(pod string) { m.macConflicts.WithLabelValues(pod).Inc() }
 
-// SetLearnedMACs records how many learned MACs pod currently has; n == 0
-// removes the pod's series so deleted pods do not linger.
+// SetLearnedMACs records how many learned MACs pod currently has.
 func (m *Metrics) SetLearnedMACs(pod string, n int) {
-	if n == 0 {
-		m.learnedMACs.DeleteLabelValues(pod)
-		return
-	}
 	m.learnedMACs.WithLabelValues(pod).Set(float64(n))
+}
+
+// modelChanged creates the per-pod event series at zero for new pods and
+// drops those of deleted pods. Starting a counter at zero matters: a series
+// that first appears with value 1 is invisible to increase() and rate(),
+// so the first MAC conflict of a pod would never alert.
+func (m *Metrics) modelChanged(snap *topology.Snapshot) {
+	m.podsMu.Lock()
+	defer m.podsMu.Unlock()
+	if m.pods == nil {
+		m.pods = map[string]bool{}
+	}
+	current := make(map[string]bool, len(snap.Pods))
+	for _, p := range snap.Pods {
+		current[p.Name] = true
+		if !m.pods[p.Name] {
+			m.macConflicts.WithLabelValues(p.Name)
+			m.learnedMACs.WithLabelValues(p.Name)
+		}
+	}
+	for pod := range m.pods {
+		if !current[pod] {
+			m.macConflicts.DeleteLabelValues(pod)
+			m.learnedMACs.DeleteLabelValues(pod)
+		}
+	}
+	m.pods = current
 }
 
 // packetInReasons names ofp_packet_in_reason values for labels.
@@ -260,7 +287,17 @@ func (s *session) hostLabel() string {
 // switchConnected counts a completed switch handshake. The host is looked
 // up now, as the session learns it only in its first reconciliation.
 func (m *Metrics) switchConnected(s *session) {
-	m.switchConnects.WithLabelValues(sessionHost(s)).Inc()
+	host := sessionHost(s)
+	m.switchConnects.WithLabelValues(host).Inc()
+	// The host's event series start at zero (see modelChanged for why).
+	m.switchDisconnects.WithLabelValues(host)
+	for _, reason := range packetInReasons {
+		m.packetIns.WithLabelValues(host, reason)
+	}
+	for _, v := range []*prometheus.CounterVec{m.flowMods, m.groupMods, m.reconciles, m.reconcileFailures,
+		m.flowsAdded, m.flowsRemoved} {
+		v.WithLabelValues(host)
+	}
 }
 
 func (m *Metrics) switchDisconnected(s *session) {

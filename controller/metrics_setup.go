@@ -20,3 +20,10 @@ func setupMetrics(cfg *Config) *Metrics {
 // Metrics returns the controller's metrics, for code that records events
 // (MAC learning) and for tests.
 func (c *Controller) Metrics() *Metrics { return c.metrics }
+
+// observe registers the collector that reads c's state at scrape time and
+// creates the per-pod series of the loaded model.
+func (m *Metrics) observe(c *Controller) {
+	m.reg.MustRegister(stateCollector{c})
+	m.modelChanged(c.snap)
+}

@@ -234,18 +234,31 @@ func TestStateGaugesFollowTheModel(t *testing.T) {
 func TestMACLearningMetrics(t *testing.T) {
 	c := newMetricsController(t, nil, -1)
 	m, reg := c.Metrics(), c.Metrics().Registry()
+	web := map[string]string{"pod": "web"}
+	if _, err := c.AddPod("web", 0); err != nil {
+		t.Fatal(err)
+	}
+	// A new pod's conflict counter exists at zero, so the first conflict
+	// shows in increase().
+	if got := mustMetric(t, reg, MetricMACConflicts, web); got != 0 {
+		t.Errorf("conflicts of a new pod = %v, want 0", got)
+	}
 	m.MACConflict("web")
 	m.MACConflict("web")
 	m.SetLearnedMACs("web", 3)
-	if got := mustMetric(t, reg, MetricMACConflicts, map[string]string{"pod": "web"}); got != 2 {
+	if got := mustMetric(t, reg, MetricMACConflicts, web); got != 2 {
 		t.Errorf("conflicts %v, want 2", got)
 	}
-	if got := mustMetric(t, reg, MetricLearnedMACs, map[string]string{"pod": "web"}); got != 3 {
+	if got := mustMetric(t, reg, MetricLearnedMACs, web); got != 3 {
 		t.Errorf("learned %v, want 3", got)
 	}
-	m.SetLearnedMACs("web", 0)
-	if _, ok := metricValue(t, reg, MetricLearnedMACs, map[string]string{"pod": "web"}); ok {
-		t.Error("pod with no learned MACs still exported")
+	if err := c.DeletePod("web", false); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{MetricMACConflicts, MetricLearnedMACs} {
+		if _, ok := metricValue(t, reg, name, web); ok {
+			t.Errorf("%s of a deleted pod still exported", name)
+		}
 	}
 }
 
