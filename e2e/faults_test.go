@@ -217,6 +217,7 @@ func checkOnlyDesiredFlows(t *testing.T, l *lab) {
 				t.Errorf("%s kept a stray flow: %s", h.Name, f)
 			}
 		}
+		t.Logf("%s: %d flows on the switch, %d installed by the controller", h.Name, len(flows), s.Flows)
 	}
 }
 
@@ -394,7 +395,9 @@ func TestSwitchFlaps(t *testing.T) {
 		if err := h2.StartVswitchd(); err != nil {
 			t.Fatal(err)
 		}
+		recovered := time.Now()
 		checkOnlyDesiredFlows(t, l)
+		t.Logf("converged %v after ovs-vswitchd restarted", time.Since(recovered).Round(10*time.Millisecond))
 		checkMatrix(t, l, ctrs)
 	})
 
@@ -433,7 +436,9 @@ func TestSwitchFlaps(t *testing.T) {
 			time.Sleep(d) // the fault itself lasts 30 s; nothing is being waited for
 		}
 		unblock()
+		recovered := time.Now()
 		checkOnlyDesiredFlows(t, l)
+		t.Logf("converged %v after the block was lifted (stray flow removed, new member programmed)", time.Since(recovered).Round(10*time.Millisecond))
 		checkMatrix(t, l, ctrs)
 	})
 
@@ -442,7 +447,9 @@ func TestSwitchFlaps(t *testing.T) {
 		toggleController(t, h1, l.ofAddr)
 		toggleController(t, h2, l.ofAddr)
 		newMember(h1, "blue")
+		recovered := time.Now()
 		checkOnlyDesiredFlows(t, l)
+		t.Logf("converged %v after set-controller was toggled on both hosts", time.Since(recovered).Round(10*time.Millisecond))
 		checkMatrix(t, l, ctrs)
 	})
 }
