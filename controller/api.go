@@ -91,6 +91,7 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, c.Status()) })
 	c.healthRoutes(mux)
 	c.metricsRoutes(mux)
+	c.learnRoutes(mux) // /v1/macs, /v1/events (learn_api.go)
 
 	mux.HandleFunc("GET /v1/hosts", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, nonNil(c.Snapshot().Hosts))

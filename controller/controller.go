@@ -51,6 +51,7 @@ type Controller struct {
 	wg sync.WaitGroup
 
 	metrics         *Metrics
+	events          *eventLog   // recent events for GET /v1/events (events.go)
 	openflowServing atomic.Bool // readiness: ServeOpenFlow is accepting
 }
 
@@ -95,6 +96,7 @@ func New(cfg Config) (*Controller, error) {
 		snap:     m.Snapshot(),
 		sessions: make(map[topology.DatapathID]*session),
 		metrics:  metrics,
+		events:   newEventLog(eventRingSize),
 	}
 	metrics.observe(c)
 	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))
@@ -110,7 +112,10 @@ func (c *Controller) Snapshot() *topology.Snapshot {
 
 // update runs one model change: mutate changes the model and records the
 // store writes in tx order; if persisting fails the model is restored, so a
-// failed call changes nothing. On success every session recompiles.
+// failed call changes nothing. On success every session recompiles. A
+// mutate that returns no persist function and no error changed nothing:
+// no snapshot is taken and no session is woken (MAC learning relies on
+// this to make repeated packet-ins cheap).
 func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.Tx) error, err error)) error {
 	c.mu.Lock()
 	before := c.model.State()
@@ -119,14 +124,16 @@ func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.T
 		c.mu.Unlock()
 		return err
 	}
-	if persist != nil {
-		if err := c.cfg.Store.Update(persist); err != nil {
-			if m, rerr := topology.FromState(before); rerr == nil {
-				c.model = m
-			}
-			c.mu.Unlock()
-			return fmt.Errorf("persist: %w", err)
+	if persist == nil {
+		c.mu.Unlock()
+		return nil
+	}
+	if err := c.cfg.Store.Update(persist); err != nil {
+		if m, rerr := topology.FromState(before); rerr == nil {
+			c.model = m
 		}
+		c.mu.Unlock()
+		return fmt.Errorf("persist: %w", err)
 	}
 	c.snap = c.model.Snapshot()
 	c.metrics.modelChanged(c.snap)
@@ -217,6 +224,9 @@ func (c *Controller) Attach(a topology.Attachment) (topology.Attachment, error) 
 		}
 		return func(tx store.Tx) error { return tx.PutAttachment(out) }, nil
 	})
+	if err != nil {
+		c.noteAttachRefused(a, err)
+	}
 	return out, err
 }
 

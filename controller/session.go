@@ -49,6 +49,8 @@ type session struct {
 
 	// Owned by the reconcile loop.
 	installed *switchState // nil: unknown, read it from the switch
+
+	learn *learner // MAC learning from packet-ins (learn.go)
 }
 
 // switchCounters are what the session reports through the status API.
@@ -92,6 +94,7 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	// The read loop must run before any request can see its reply.
 	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1),
 		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil)}
+	s.learn = newLearner(s)
 	served := make(chan error, 1)
 	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
 
@@ -122,12 +125,14 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	c.attachSession(s)
 	defer c.detachSession(s)
 	s.log.Info("switch connected", "ports", len(ports))
+	c.switchEvent(EventSwitchConnect, s, "")
 	c.metrics.switchConnected(s)
 	defer c.metrics.switchDisconnected(s)
 	stopPolling := s.startStatsPolling(ctx)
 	defer stopPolling()
 
 	s.kick()
+	go s.learn.run(ctx)
 	loopDone := make(chan struct{})
 	go func() {
 		defer close(loopDone)
@@ -140,6 +145,7 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	}
 	conn.Close()
 	<-loopDone
+	c.switchEvent(EventSwitchDisconnect, s, fmt.Sprint(err))
 	if isOrderlyClose(err) {
 		s.log.Info("switch disconnected", "reason", err)
 	} else {
@@ -176,6 +182,8 @@ func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
 	switch m := m.(type) {
 	case *ofproto.PortStatus:
 		s.portStatus(m)
+	case *ofproto.PacketIn:
+		s.learn.packetIn(m)
 	case *ofproto.ErrorMsg:
 		if s.log != nil {
 			s.log.Warn("switch reported an error", "err", m.Error())
@@ -192,6 +200,7 @@ func (s *session) portStatus(m *ofproto.PortStatus) {
 	changed := false
 	switch m.Reason {
 	case ofproto.PortReasonDelete:
+		defer s.learn.portDeleted(name) // after s.mu is released
 		if _, ok := s.ports[name]; ok {
 			delete(s.ports, name)
 			changed = true
@@ -254,6 +263,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		} else {
 			s.lastErr = ""
 			s.doneGen.Store(gen)
+			s.learn.reconciled()
 		}
 		s.mu.Unlock()
 		if err != nil && !errors.Is(err, ofproto.ErrClosed) {
@@ -319,7 +329,7 @@ func (s *session) reconcile(ctx context.Context) error {
 // apply sends a plan in three confirmed steps so that no flow ever points
 // at a missing group: groups first, then flows, then group removals.
 func (s *session) apply(ctx context.Context, p *plan) error {
-	for _, step := range [][]ofproto.Message{p.groupAdds, p.flows, p.groupDeletes} {
+	for _, step := range [][]ofproto.Message{p.meterAdds, p.groupAdds, p.flows, p.groupDeletes, p.meterDeletes} {
 		if len(step) == 0 {
 			continue
 		}
@@ -360,6 +370,9 @@ func (s *session) readState(ctx context.Context) (*switchState, error) {
 		for i := range gr.Groups {
 			st.addGroupDesc(&gr.Groups[i])
 		}
+	}
+	if err := s.readMeters(ctx, st); err != nil {
+		return nil, err
 	}
 	return st, nil
 }

@@ -1,0 +1,437 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/store"
+	"github.com/lorispack/loris/topology"
+)
+
+// MAC learning. A container port's frames whose source MAC is not bound to
+// the port reach the controller as packet-ins, through the port's meter
+// (policy.PuntMeterID). Each session has a learner: the read loop only
+// copies the frame into a bounded queue (never blocking, dropping and
+// counting when full), and the learner's goroutine works through the
+// queue in batches, so that a flooding container costs one model update
+// per batch rather than one per frame, and never stalls the switch's
+// connection or any other switch.
+//
+// For each frame: a MAC free in the pod is bound to the port (a learned
+// binding, persisted); a MAC another member holds is refused (a conflict,
+// persisted, which installs a drop flow for that port and MAC on its host
+// only); the port's own MACs are simply re-injected. After learning, the
+// learner waits for its switch to install the new flows and re-injects
+// the frame with PACKET_OUT (in_port = the port, output:TABLE) so it is
+// not lost.
+//
+// Release: a PORT_STATUS DELETE for a container port releases that
+// attachment's learned bindings and conflicts (the container is gone or
+// moved); the static MAC stays with the attachment until it is detached.
+// A switch disconnecting releases nothing: vswitchd restarts keep the
+// ports, and the bindings must survive them (and controller restarts,
+// since they are stored).
+
+const (
+	learnQueueLen   = 512             // frames waiting per switch
+	learnBatchMax   = 256             // frames handled per model update
+	reinjectMax     = 64              // frames re-injected per batch
+	reinjectTimeout = 3 * time.Second // wait for the switch to install learned flows
+)
+
+type learnItem struct {
+	port uint32
+	data []byte
+}
+
+type learner struct {
+	s      *session
+	queue  chan learnItem
+	parser *packetParser
+
+	dropped atomic.Uint64 // frames lost because the queue was full
+	handled atomic.Uint64 // frames taken from the queue
+
+	mu       sync.Mutex
+	releases []string      // port names deleted from the switch
+	wake     chan struct{} // signals releases
+	// reconciledCh is closed (and replaced) after every successful
+	// reconciliation of the switch.
+	reconciledCh chan struct{}
+	// limited remembers attachments already reported at their limit, so a
+	// flood yields one event, not one per frame.
+	limited map[string]bool
+}
+
+func newLearner(s *session) *learner {
+	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
+		wake: make(chan struct{}, 1), reconciledCh: make(chan struct{}), limited: map[string]bool{}}
+}
+
+// packetIn runs on the connection's read loop: copy and enqueue, never
+// block.
+func (l *learner) packetIn(m *ofproto.PacketIn) {
+	port, ok := m.InPort()
+	if !ok || len(m.Data) == 0 {
+		return
+	}
+	item := learnItem{port: port, data: append([]byte(nil), m.Data...)}
+	select {
+	case l.queue <- item:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// portDeleted runs on the read loop too.
+func (l *learner) portDeleted(name string) {
+	l.mu.Lock()
+	l.releases = append(l.releases, name)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// reconciled is called by the reconcile loop after a successful round.
+func (l *learner) reconciled() {
+	l.mu.Lock()
+	close(l.reconciledCh)
+	l.reconciledCh = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// waitReconciled waits until the switch has applied generation gen.
+func (l *learner) waitReconciled(ctx context.Context, gen uint64) bool {
+	ctx, cancel := context.WithTimeout(ctx, reinjectTimeout)
+	defer cancel()
+	for {
+		l.mu.Lock()
+		ch := l.reconciledCh
+		l.mu.Unlock()
+		if l.s.doneGen.Load() >= gen {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		case <-l.s.conn.Done():
+			return false
+		}
+	}
+}
+
+func (l *learner) run(ctx context.Context) {
+	batch := make([]learnItem, 0, learnBatchMax)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.s.conn.Done():
+			return
+		case <-l.wake:
+		case it := <-l.queue:
+			batch = append(batch, it)
+		}
+	drain:
+		for len(batch) < learnBatchMax {
+			select {
+			case it := <-l.queue:
+				batch = append(batch, it)
+			default:
+				break drain
+			}
+		}
+		l.handled.Add(uint64(len(batch)))
+		l.doReleases()
+		if len(batch) > 0 {
+			l.learnBatch(ctx, batch)
+		}
+	}
+}
+
+func (l *learner) doReleases() {
+	l.mu.Lock()
+	names := l.releases
+	l.releases = nil
+	l.mu.Unlock()
+	host := l.s.hostName()
+	if host == "" {
+		return
+	}
+	for _, name := range names {
+		id, err := l.s.c.releasePort(host, name)
+		if err != nil {
+			l.s.log.Warn("releasing learned MACs failed", "port", name, "err", err)
+		}
+		if id != "" {
+			l.mu.Lock()
+			delete(l.limited, id)
+			l.mu.Unlock()
+		}
+	}
+}
+
+func (s *session) hostName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.host
+}
+
+// learnRequest is one (attachment, MAC) pair to learn, with the frames
+// that carried it.
+type learnRequest struct {
+	att    topology.Attachment
+	port   uint32
+	mac    topology.MAC
+	frames [][]byte
+}
+
+func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
+	s := l.s
+	host := s.hostName()
+	if host == "" {
+		return
+	}
+	snap := s.c.Snapshot()
+	byPortNo := map[uint32]string{}
+	s.mu.Lock()
+	for name, no := range s.ports {
+		byPortNo[no] = name
+	}
+	s.mu.Unlock()
+	byPort := map[string]topology.Attachment{}
+	for _, a := range snap.AttachmentsOn(host) {
+		byPort[a.Port] = a
+	}
+	type key struct {
+		id  string
+		mac topology.MAC
+	}
+	reqs := map[key]*learnRequest{}
+	var order []*learnRequest
+	for _, it := range batch {
+		a, ok := byPort[byPortNo[it.port]]
+		if !ok {
+			continue // not a container port (any more)
+		}
+		fi, err := l.parser.parse(it.data)
+		if err != nil || fi.Src.ValidateUnicast() != nil {
+			continue
+		}
+		k := key{a.ID, fi.Src}
+		r, ok := reqs[k]
+		if !ok {
+			r = &learnRequest{att: a, port: it.port, mac: fi.Src}
+			reqs[k] = r
+			order = append(order, r)
+		}
+		if len(r.frames) < 4 {
+			r.frames = append(r.frames, it.data)
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	outcomes, err := s.c.learnMACs(order)
+	if err != nil {
+		s.log.Warn("MAC learning failed", "err", err)
+		return
+	}
+	var reinject []*learnRequest
+	for i, r := range order {
+		o := outcomes[i]
+		switch o.Result {
+		case topology.LearnBound, topology.LearnAlreadyBound:
+			reinject = append(reinject, r)
+		case topology.LearnLimited:
+			l.mu.Lock()
+			first := !l.limited[r.att.ID]
+			l.limited[r.att.ID] = true
+			l.mu.Unlock()
+			if first {
+				s.c.events.publish(Event{Kind: EventLimit, Pod: r.att.Pod, MAC: r.mac.String(), Host: r.att.Host,
+					Port: r.att.Port, AttachmentID: r.att.ID,
+					Message: fmt.Sprintf("%s/%s reached its limit of %d learned MACs (%d conflicts); further new source MACs are ignored",
+						r.att.Host, r.att.Container, topology.MaxLearnedPerAttachment, topology.MaxConflictsPerAttachment)})
+			}
+		}
+	}
+	if len(reinject) == 0 {
+		return
+	}
+	if !l.waitReconciled(ctx, s.wantGen.Load()) {
+		return
+	}
+	sent := 0
+	for _, r := range reinject {
+		for _, data := range r.frames {
+			if sent == reinjectMax {
+				return
+			}
+			sent++
+			_, err := s.conn.Send(&ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: r.port,
+				Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: data})
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// learnMACs applies a batch of learn requests in one model update and
+// reports the outcome of each. Only changes are persisted; a batch that
+// changes nothing neither writes the store nor wakes the switches.
+func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, error) {
+	outcomes := make([]topology.LearnOutcome, len(reqs))
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		var changed []topology.LearnOutcome
+		for i, r := range reqs {
+			o, err := m.Learn(r.att.ID, r.mac)
+			if errors.Is(err, topology.ErrNotFound) {
+				continue // detached meanwhile
+			}
+			if err != nil {
+				return nil, err
+			}
+			outcomes[i] = o
+			if o.New {
+				changed = append(changed, o)
+			}
+		}
+		if len(changed) == 0 {
+			return nil, nil
+		}
+		return func(tx store.Tx) error {
+			for _, o := range changed {
+				var err error
+				if o.Result == topology.LearnBound {
+					err = tx.PutLearned(o.Binding)
+				} else {
+					err = tx.PutConflict(o.Conflict)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	pods := map[string]bool{}
+	for i, o := range outcomes {
+		if !o.New {
+			continue
+		}
+		r := reqs[i]
+		switch o.Result {
+		case topology.LearnBound:
+			pods[r.att.Pod] = true
+			c.events.publish(Event{Kind: EventLearn, Pod: r.att.Pod, MAC: r.mac.String(), Host: r.att.Host,
+				Port: r.att.Port, AttachmentID: r.att.ID,
+				Message: fmt.Sprintf("learned %s on %s/%s (port %s) in pod %s", r.mac, r.att.Host, r.att.Container, r.att.Port, r.att.Pod)})
+		case topology.LearnRefused:
+			c.metrics.MACConflict(r.att.Pod)
+			c.events.publish(Event{Kind: EventConflict, Pod: r.att.Pod, MAC: r.mac.String(), Host: r.att.Host,
+				Port: r.att.Port, AttachmentID: r.att.ID, HolderID: o.Binding.AttachmentID, HolderHost: o.Binding.Host,
+				Message: fmt.Sprintf("refused %s on %s/%s (port %s): pod %s already has it on %s port %s",
+					r.mac, r.att.Host, r.att.Container, r.att.Port, r.att.Pod, o.Binding.Host, o.Binding.Port)})
+		}
+	}
+	c.updateLearnedGauges(pods)
+	return outcomes, nil
+}
+
+// releasePort releases what the attachment on host's port had learned.
+// It returns the attachment's id ("" if the port is no attachment's).
+func (c *Controller) releasePort(host, port string) (string, error) {
+	var id string
+	var released []topology.Binding
+	var cleared []topology.Conflict
+	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+		for _, a := range m.State().Attachments {
+			if a.Host == host && a.Port == port {
+				id = a.ID
+			}
+		}
+		if id == "" {
+			return nil, nil
+		}
+		released, cleared = m.ReleaseLearned(id)
+		if len(released)+len(cleared) == 0 {
+			return nil, nil
+		}
+		return func(tx store.Tx) error {
+			for _, b := range released {
+				if err := tx.DeleteLearned(b.AttachmentID, b.MAC); err != nil {
+					return err
+				}
+			}
+			for _, cf := range cleared {
+				if err := tx.DeleteConflict(cf.AttachmentID, cf.MAC); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	if err != nil {
+		return id, err
+	}
+	pods := map[string]bool{}
+	for _, b := range released {
+		pods[b.Pod] = true
+		c.events.publish(Event{Kind: EventRelease, Pod: b.Pod, MAC: b.MAC.String(), Host: b.Host, Port: b.Port,
+			AttachmentID: b.AttachmentID,
+			Message:      fmt.Sprintf("released %s in pod %s: port %s left %s", b.MAC, b.Pod, b.Port, b.Host)})
+	}
+	c.updateLearnedGauges(pods)
+	return id, nil
+}
+
+func (c *Controller) updateLearnedGauges(pods map[string]bool) {
+	if len(pods) == 0 {
+		return
+	}
+	snap := c.Snapshot()
+	counts := map[string]int{}
+	for _, b := range snap.Learned {
+		counts[b.Pod]++
+	}
+	for pod := range pods {
+		c.metrics.SetLearnedMACs(pod, counts[pod])
+	}
+}
+
+// noteAttachRefused reports an attach refused because its MAC is taken in
+// the pod, as a conflict event.
+func (c *Controller) noteAttachRefused(a topology.Attachment, err error) {
+	if !errors.Is(err, topology.ErrConflict) || a.MAC.IsZero() {
+		return
+	}
+	pod := a.Pod
+	if pod == "" {
+		pod = topology.DefaultPod
+	}
+	c.mu.Lock()
+	holder, held := c.model.BindingOf(pod, a.MAC)
+	c.mu.Unlock()
+	if !held {
+		return
+	}
+	c.metrics.MACConflict(pod)
+	c.events.publish(Event{Kind: EventConflict, Pod: pod, MAC: a.MAC.String(), Host: a.Host,
+		HolderID: holder.AttachmentID, HolderHost: holder.Host,
+		Message: fmt.Sprintf("refused attach of %s/%s/%s with %s: pod %s already has it on %s port %s",
+			a.Host, a.Container, a.IfName, a.MAC, pod, holder.Host, holder.Port)})
+}
