@@ -139,6 +139,7 @@ host's Open vSwitch bridge and the containers' veth interfaces.`,
 		newAttachmentsCmd(a),
 		newStatusCmd(a),
 		newSwitchesCmd(a),
+		newMACsCmd(a), newEventsCmd(a), // cmd_macs.go, cmd_events.go
 		newPKICmd(a),
 	)
 	return root
