@@ -1,0 +1,231 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
+	"github.com/lorispack/loris/controller"
+	"github.com/lorispack/loris/e2e/cluster"
+	"github.com/lorispack/loris/store"
+	"github.com/lorispack/loris/topology"
+)
+
+// BenchmarkPacketInSideBySide (issue 6, item 1): the same cbench-style
+// generator (cmd/loris-bench/ofbench), in the same run, against the os-ken
+// learning switch (../shared/bench/learning_switch_13.py under
+// osken-manager) and against loris. 16 switches; throughput mode with a
+// window of 64 packet-ins per switch, then latency mode (one at a time per
+// switch).
+//
+// loris runs in this process with its bbolt store, as in production, but
+// with the per-switch message budget raised: the default (5,000 messages/s
+// per switch) disconnects a switch long before these rates, by design.
+// loris answers a packet-in with a PACKET_OUT re-injecting the frame (and a
+// FLOW_MOD for the learned source MAC); at most 16 MACs are learned per
+// port, so each port cycles through 16 source MACs: the first round of
+// each is a real learn (model update, store write, flows on every host of
+// the pod), later ones are already bound.
+func BenchmarkPacketInSideBySide(b *testing.B) {
+	requireBenchE2E(b)
+	const switches, ports, window = 16, 64, 64
+	app := filepath.Join("..", "..", "shared", "bench", "learning_switch_13.py")
+	if _, err := os.Stat(app); err != nil {
+		b.Skipf("os-ken app not found: %v", err)
+	}
+	if _, err := exec.LookPath("osken-manager"); err != nil {
+		b.Skip("osken-manager not installed (apt-get install python3-os-ken)")
+	}
+	base := ofbench.RunConfig{Switches: switches, PortsPerSwitch: ports, DatapathIDBase: 0x10b0000,
+		Warmup: time.Second, Duration: 5 * time.Second, ReadyQuiet: 300 * time.Millisecond, ReadyTimeout: time.Minute,
+		Load: ofbench.LoadConfig{Timeout: time.Second, MACsPerPort: topology.MaxLearnedPerAttachment, Reason: 1}}
+	for b.Loop() {
+		results := map[string]map[string]ofbench.Result{}
+		for _, peer := range []struct {
+			name  string
+			start func(b *testing.B) (addr string, stop func())
+		}{
+			{"os-ken", func(b *testing.B) (string, func()) { return startOsken(b, app) }},
+			{"loris", func(b *testing.B) (string, func()) { return startBenchLoris(b, base) }},
+		} {
+			results[peer.name] = map[string]ofbench.Result{}
+			for _, mode := range []string{"throughput", "latency"} {
+				// Every pass starts a fresh controller with fresh switches,
+				// so each controller sees the same sequence of new MACs.
+				cfg := base
+				addr, stop := peer.start(b)
+				cfg.Addr = addr
+				cfg.Load.Window = window
+				if mode == "latency" {
+					cfg.Load.Window = 1
+				}
+				sws, err := ofbench.Connect(context.Background(), cfg)
+				if err != nil {
+					b.Fatalf("%s: %v", peer.name, err)
+				}
+				res := ofbench.Generate(context.Background(), sws, cfg)
+				for _, s := range sws {
+					if err := s.Err(); err != nil {
+						b.Errorf("%s %s: switch %016x disconnected: %v", peer.name, mode, s.Config().DatapathID, err)
+					}
+					s.Close()
+				}
+				stop()
+				b.Logf("%s %s: %s", peer.name, mode, res.Summary())
+				results[peer.name][mode] = res
+			}
+		}
+		osken, loris := results["os-ken"], results["loris"]
+		ot, lt := osken["throughput"], loris["throughput"]
+		ol, ll := osken["latency"], loris["latency"]
+		b.ReportMetric(ot.Rate(), "osken-pktin/s")
+		b.ReportMetric(lt.Rate(), "loris-pktin/s")
+		b.ReportMetric(lt.Rate()/ot.Rate(), "loris/osken")
+		b.ReportMetric(us(ol.Percentile(0.5)), "osken-p50-us")
+		b.ReportMetric(us(ol.Percentile(0.99)), "osken-p99-us")
+		b.ReportMetric(us(ll.Percentile(0.5)), "loris-p50-us")
+		b.ReportMetric(us(ll.Percentile(0.99)), "loris-p99-us")
+	}
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// freeLoopbackAddr returns a loopback TCP address nothing listens on.
+func freeLoopbackAddr(b *testing.B) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// startOsken runs osken-manager with the learning switch on loopback and
+// returns its OpenFlow address and a function that stops it (by pid; it
+// is stopped when b ends in any case).
+func startOsken(b *testing.B, app string) (string, func()) {
+	b.Helper()
+	addr := freeLoopbackAddr(b)
+	host, port, _ := net.SplitHostPort(addr)
+	logf, err := os.Create(filepath.Join(b.TempDir(), "osken.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("osken-manager", "--ofp-listen-host", host, "--ofp-tcp-listen-port", port, app)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
+			logf.Close()
+		})
+	}
+	b.Cleanup(stop)
+	err = cluster.WaitFor(context.Background(), func() (bool, error) {
+		select {
+		case <-exited:
+			return false, fmt.Errorf("osken-manager exited")
+		default:
+		}
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false, nil
+		}
+		c.Close()
+		return true, nil
+	}, 30*time.Second)
+	if err != nil {
+		b.Fatalf("os-ken did not start listening on %s: %v", addr, err)
+	}
+	return addr, stop
+}
+
+// startBenchLoris runs a loris controller in this process with a bbolt
+// store, registers one host per emulated switch and one attachment per
+// port (attachments spread over as many pods as switches, so each pod has
+// members on every host), and returns its OpenFlow address and a function
+// that stops it.
+func startBenchLoris(b *testing.B, cfg ofbench.RunConfig) (string, func()) {
+	b.Helper()
+	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "loris.db"), store.BoltOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := controller.New(controller.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SwitchMsgRate: 1 << 30, SwitchMsgBurst: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pods := cfg.Switches
+	for p := range pods {
+		if _, err := c.AddPod(fmt.Sprintf("bench-pod-%d", p), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n := 0
+	for i := range cfg.Switches {
+		h := topology.Host{Name: fmt.Sprintf("bench-%d", i), DatapathID: topology.DatapathID(cfg.DatapathIDBase + uint64(i)),
+			TunnelIP: netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)}), Tunnel: topology.TunnelVXLAN}
+		if _, _, err := c.AddHost(h); err != nil {
+			b.Fatal(err)
+		}
+		for p := range cfg.PortsPerSwitch {
+			n++
+			a := topology.Attachment{Host: h.Name, Container: fmt.Sprintf("c%d", p), IfName: "eth0",
+				Port: ofbench.PortName(i, p), Pod: fmt.Sprintf("bench-pod-%d", n%pods),
+				IP: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(244 + n>>16), byte(n >> 8), byte(n)}), 8)}
+			if _, err := c.Attach(a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		c.ServeOpenFlow(ctx, ln)
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-served
+			c.Wait()
+			st.Close()
+		})
+	}
+	b.Cleanup(stop)
+	return ln.Addr().String(), stop
+}
