@@ -60,7 +60,8 @@ func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attac
 //
 // Copying fields needs the Nicira move action; set_field only writes
 // constants. A member's request for its own address (a duplicate-address
-// probe or gratuitous ARP) is flooded as before, not answered.
+// probe or gratuitous ARP) is flooded as before, not answered, and so is a
+// request for a member that has learned MACs.
 func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []localMember) {
 	anyPlugged := false
 	for _, m := range local {
@@ -84,7 +85,10 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []loc
 	}
 	for _, m := range c.snap.Members(pod.Name) {
 		ip := m.IP.Addr()
-		if !ip.Is4() {
+		// A member with learned MACs may be using any of them (it changed
+		// its MAC, or runs a bridge): answering with its attachment MAC
+		// could be wrong, so its ARP requests flood as usual.
+		if !ip.Is4() || len(c.snap.LearnedOf(m.ID)) > 0 {
 			continue
 		}
 		if m.Host == c.self.Name {

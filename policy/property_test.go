@@ -101,7 +101,7 @@ func macsOf(snap *topology.Snapshot, a topology.Attachment) []topology.MAC {
 // itself: dst is in the same pod with an IPv4 address, and is plugged on
 // the same host or on a host src's host tunnels to.
 func answersARP(snap *topology.Snapshot, ports map[string]Ports, src, dst topology.Attachment) bool {
-	if src.Pod != dst.Pod || !dst.IP.Addr().Is4() || src.ID == dst.ID {
+	if src.Pod != dst.Pod || !dst.IP.Addr().Is4() || src.ID == dst.ID || len(snap.LearnedOf(dst.ID)) > 0 {
 		return false
 	}
 	if src.Host == dst.Host {
