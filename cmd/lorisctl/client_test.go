@@ -93,9 +93,9 @@ func TestStatusTable(t *testing.T) {
 Started:   2026-11-25T10:00:00Z (up 2h0m)
 Switches:  1 connected of 2
 
-HOST  STATE         FLOWS  LAST RECONCILE  LAST ERROR
-h1    connected     12     30s ago         -
-h2    disconnected  0      -               dial: refused
+HOST  STATE         UPTIME  FLOWS  LAST RECONCILE  LAST ERROR
+h1    connected     1h59m   12     30s ago         -
+h2    disconnected  -       0      -               dial: refused
 `
 	if got := ta.stdout.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

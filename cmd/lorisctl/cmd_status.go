@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -11,7 +12,8 @@ func newStatusCmd(a *app) *cobra.Command {
 		Use:   "status",
 		Short: "Show the controller's health and its switches",
 		Long: `status shows the controller's version and uptime, how many switches
-are connected, and per switch its flow count and last reconcile.`,
+are connected, and per switch its connection state, how long it has been
+connected, its flow count and its last reconciliation.`,
 		Example: `  lorisctl status
   lorisctl status -o json`,
 		Args: exactArgs(),
@@ -44,10 +46,10 @@ are connected, and per switch its flow count and last reconcile.`,
 			p.line("")
 			rows := make([][]string, 0, len(st.Switches))
 			for _, s := range st.Switches {
-				rows = append(rows, []string{s.Host, switchState(s), strconv.Itoa(s.Flows),
+				rows = append(rows, []string{s.Host, switchState(s), switchUptime(s, now), strconv.Itoa(s.Flows),
 					formatAgo(s.LastReconcile, now), s.LastError})
 			}
-			return p.table([]string{"HOST", "STATE", "FLOWS", "LAST RECONCILE", "LAST ERROR"}, rows)
+			return p.table([]string{"HOST", "STATE", "UPTIME", "FLOWS", "LAST RECONCILE", "LAST ERROR"}, rows)
 		},
 	}
 }
@@ -56,6 +58,10 @@ func newSwitchesCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "switches",
 		Short: "List the switches the controller knows, with their connection state",
+		Long: `switches lists every registered host's switch (and connected switches of
+unregistered datapaths): datapath id, connection state, remote address, when
+it connected and for how long, its ports, flows and groups, and its last
+reconciliation.`,
 		Example: `  lorisctl switches
   lorisctl switches -o json`,
 		Args: exactArgs(),
@@ -76,10 +82,11 @@ func newSwitchesCmd(a *app) *cobra.Command {
 			rows := make([][]string, 0, len(st.Switches))
 			for _, s := range st.Switches {
 				rows = append(rows, []string{s.Host, s.DatapathID, switchState(s), s.Remote,
-					formatTime(s.Since), strconv.Itoa(s.Ports), strconv.Itoa(s.Flows), strconv.Itoa(s.Groups),
+					formatTime(s.Since), switchUptime(s, now), strconv.Itoa(s.Ports), strconv.Itoa(s.Flows), strconv.Itoa(s.Groups),
 					formatAgo(s.LastReconcile, now), s.LastError})
 			}
-			return p.table([]string{"HOST", "DATAPATH ID", "STATE", "REMOTE", "SINCE", "PORTS", "FLOWS", "GROUPS", "LAST RECONCILE", "LAST ERROR"}, rows)
+			return p.table([]string{"HOST", "DATAPATH ID", "STATE", "REMOTE", "SINCE", "UPTIME", "PORTS", "FLOWS", "GROUPS",
+				"LAST RECONCILE", "LAST ERROR"}, rows)
 		},
 	}
 }
@@ -94,4 +101,13 @@ func switchState(s switchStatus) string {
 		return "connected, pending"
 	}
 	return "connected"
+}
+
+// switchUptime is how long a connected switch has been connected; empty
+// (shown as "-") for a disconnected one.
+func switchUptime(s switchStatus, now time.Time) string {
+	if !s.Connected {
+		return ""
+	}
+	return formatAge(s.Since, now)
 }
