@@ -352,7 +352,8 @@ func TestSwitchMetricsMoveWithEvents(t *testing.T) {
 		sw.portStats = []ofproto.PortStats{{PortNo: 1, RxPackets: 11, TxPackets: 12, RxBytes: 1100, TxBytes: 1200, RxDropped: 3}}
 		sw.flowCounts[policy.Cookie(policy.KindClassifyPort, policy.AttachmentCookieID(a.ID))] = 7
 		sw.flowCounts[policy.Cookie(policy.KindClassifyTunnel, pod.VNI)] = 5
-		sw.flowCounts[policy.Cookie(policy.KindSpoofGuard, 0)] = 4 // the ARP drop
+		sw.flowCounts[policy.Cookie(policy.KindSpoofGuard, 0)] = 4                      // the ARP drop
+		sw.flowCounts[policy.Cookie(policy.KindMiss, uint32(policy.TableClassify))] = 6 // not port security
 	})
 	port := map[string]string{"host": "h1", "port": a.Port, "pod": "web", "container": "c1"}
 	metricsWaitFor(t, "polled counters", 5*time.Second, func() bool {
@@ -371,6 +372,7 @@ func TestSwitchMetricsMoveWithEvents(t *testing.T) {
 		{"loris_pod_bytes_total", map[string]string{"host": "h1", "pod": "web", "origin": "local"}, 700},
 		{MetricPortSecurityDrops, h1, 4},
 		{"loris_dropped_packets_total", map[string]string{"host": "h1", "table": "10"}, 4},
+		{"loris_dropped_packets_total", map[string]string{"host": "h1", "table": "0"}, 6},
 	} {
 		if got := mustMetric(t, reg, ck.name, ck.labels); got != ck.want {
 			t.Errorf("%s%v = %v, want %v", ck.name, ck.labels, got, ck.want)

@@ -167,8 +167,8 @@ var (
 	descPodBytes = prometheus.NewDesc("loris_pod_bytes_total",
 		"Bytes that entered the pod's pipeline on the host; see loris_pod_packets_total.", podTrafficLabels, nil)
 	descPortSecurityDrops = prometheus.NewDesc(MetricPortSecurityDrops,
-		"Packets dropped by port security on the host: frames whose source MAC or ARP sender is not bound to "+
-			"their port (counters of loris drop flows in the classification and ARP guard tables).", []string{"host"}, nil)
+		"Packets dropped by port security on the host: frames from a refused (port, source MAC) and ARP whose "+
+			"sender is not bound to its port (counters of those drop flows).", []string{"host"}, nil)
 	descDroppedPackets = prometheus.NewDesc("loris_dropped_packets_total",
 		"Packets dropped by loris drop flows on the host, by OpenFlow table.", []string{"host", "table"}, nil)
 )
@@ -248,7 +248,7 @@ func collectPolledStats(ch chan<- prometheus.Metric, s *session, host string, sn
 		}
 		if f.drop {
 			drops[f.table] += f.packets
-			if f.table == policy.TableClassify || f.table == policy.TableSpoofGuard {
+			if isPortSecurityDrop(f) {
 				portSecurity += f.packets
 			}
 		}
@@ -282,4 +282,15 @@ func (s *session) startStatsPolling(ctx context.Context) (wait func()) {
 		s.pollStats(ctx, interval)
 	}()
 	return func() { <-done }
+}
+
+// isPortSecurityDrop tells the drop flows that enforce port security (a
+// refused source MAC, a spoofed ARP sender) from table-miss drops, which
+// catch traffic no rule is about (an unknown port, an unknown VNI).
+func isPortSecurityDrop(f flowCounters) bool {
+	switch policy.CookieKindOf(f.cookie) {
+	case policy.KindRefusedSource, policy.KindSpoofGuard, policy.KindClassifyPort:
+		return f.drop
+	}
+	return false
 }

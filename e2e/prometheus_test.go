@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/lorispack/loris/e2e/cluster"
+	"github.com/lorispack/loris/topology"
+	"golang.org/x/sys/unix"
 )
 
 // The examples the tests check and run.
@@ -126,6 +128,24 @@ func TestPrometheusDashboard(t *testing.T) {
 	if got := prom.query(t, `sum(loris_openflow_flow_mods_total)`); len(got) != 1 || got[0].value <= 0 {
 		t.Errorf("flow-mods sent in total: %s, want > 0", formatSamples(got))
 	}
+
+	// Port security: r1 sends ARP claiming an address that is not its own;
+	// the ARP guard drops it and the drop flow's counter says so.
+	r1 := lay.byName["r1"]
+	const spoofed = 20
+	sendSpoofedARP(t, l, r1, spoofed)
+	prom.waitFor(t, fmt.Sprintf(`loris_port_security_dropped_packets_total{host=%q} >= %d`, r1.Host.Name, spoofed), 30*time.Second)
+	prom.waitFor(t, `sum(rate(loris_port_security_dropped_packets_total[1m])) > 0`, 30*time.Second)
+
+	// A MAC conflict: a second container in red asks for r1's MAC; the
+	// controller refuses it, counts it, and the alert fires.
+	dup := l.c.AddContainer(l.c.Hosts[1], "dup")
+	if out, err := l.tryLorisctl(l.c.Hosts[1], "attach", "dup", "--ip", "10.244.1.8/16", "--mac", attachmentOf(t, l, r1).MAC.String(),
+		"--pod", "red", "--netns", dup.NS, "--ovsdb", l.c.Hosts[1].DB); err == nil {
+		t.Fatalf("attaching a duplicate MAC succeeded:\n%s", out)
+	}
+	prom.waitFor(t, `increase(loris_mac_conflicts_total{pod="red"}[1m]) > 0`, 30*time.Second)
+	prom.waitForAlert(t, "LorisMACConflicts", map[string]string{"pod": "red"}, "firing", 30*time.Second)
 
 	// A switch that refuses new flows: OVS answers FLOW_MOD_FAILED/TABLE_FULL
 	// once table 0 holds flow_limit flows.
@@ -498,4 +518,51 @@ func metricNamesIn(texts []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// attachmentOf returns the controller's record of a lab container.
+func attachmentOf(t *testing.T, l *lab, ctr *cluster.Container) topology.Attachment {
+	t.Helper()
+	resp, err := l.apiGet("/v1/attachments?host="+url.QueryEscape(ctr.Host.Name), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var as []topology.Attachment
+	if err := json.NewDecoder(resp.Body).Decode(&as); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Container == ctr.Name {
+			return a
+		}
+	}
+	t.Fatalf("no attachment of %s among %+v", ctr.Name, as)
+	return topology.Attachment{}
+}
+
+// sendSpoofedARP sends n ARP requests from ctr's own MAC whose sender IP
+// is not ctr's, through a packet socket in its namespace.
+func sendSpoofedARP(t *testing.T, l *lab, ctr *cluster.Container, n int) {
+	t.Helper()
+	a := attachmentOf(t, l, ctr)
+	fd, err := packetSocketIn(ctr.NS, a.IfName)
+	if err != nil {
+		t.Fatalf("packet socket in %s: %v", ctr.NS, err)
+	}
+	defer unix.Close(fd)
+	frame := make([]byte, 0, 60)
+	frame = append(frame, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	frame = append(frame, a.MAC[:]...)
+	frame = append(frame, 0x08, 0x06)                      // ARP
+	frame = append(frame, 0, 1, 0x08, 0x00, 6, 4, 0, 1)    // Ethernet/IPv4 request
+	frame = append(frame, a.MAC[:]...)                     // sender MAC: its own
+	frame = append(frame, 10, 244, 1, 77)                  // sender IP: not its own
+	frame = append(frame, 0, 0, 0, 0, 0, 0, 10, 244, 1, 2) // target
+	frame = append(frame, make([]byte, 60-len(frame))...)  // minimum frame
+	for i := 0; i < n; i++ {
+		if _, err := unix.Write(fd, frame); err != nil {
+			t.Fatalf("sending spoofed ARP: %v", err)
+		}
+	}
 }
