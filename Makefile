@@ -5,7 +5,7 @@ PKGS      := ./...
 FUZZTIME  ?= 60s
 SHORTFUZZ ?= 8s
 
-.PHONY: all build test unit e2e bench fuzz fuzz-short lint demo deps clean
+.PHONY: all build test unit e2e bench bench-e2e fuzz fuzz-short lint demo deps clean
 
 all: build
 
@@ -32,8 +32,20 @@ e2e:
 	scripts/deps.sh
 	$(GO) test -count=1 -v -timeout 20m ./e2e/...
 
+# bench runs the Go benchmarks (unit level, including the 1,000-switch
+# scale benchmarks of ./controller); bench-e2e the heavy side-by-side ones
+# against os-ken and real Open vSwitch (root, minutes; see
+# docs/performance.md). make test runs neither.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+bench-e2e:
+	scripts/deps.sh
+	@command -v osken-manager >/dev/null || apt-get install -y python3-os-ken
+	cd e2e && LORIS_BENCH_E2E=1 $(GO) test -count=1 -timeout 60m -run '^$$' -benchtime 1x -v \
+		-bench 'PacketInSideBySide|FlowProgramming|Resync100k|DataPlaneTCP' .
+	cd e2e && LORIS_BENCH_E2E=1 $(GO) test -count=1 -timeout 20m -run '^$$' -benchtime 20x -v \
+		-bench 'AttachToPing' .
 
 # fuzz runs every fuzz target for FUZZTIME; fuzz-short is the bounded pass CI runs.
 fuzz:
