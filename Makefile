@@ -4,8 +4,9 @@ BIN       ?= bin
 PKGS      := ./...
 FUZZTIME  ?= 60s
 SHORTFUZZ ?= 8s
+SOAK      ?= 30m
 
-.PHONY: all build test unit e2e bench bench-e2e fuzz fuzz-short lint demo deps clean
+.PHONY: all build test unit e2e bench bench-e2e fuzz fuzz-short lint demo deps clean soak race
 
 all: build
 
@@ -58,6 +59,21 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# race runs every test, end-to-end ones included, under the race detector.
+race:
+	@if scripts/deps.sh; then \
+		$(GO) test -race -count=1 -timeout 30m $(PKGS); \
+	else \
+		LORIS_E2E=skip $(GO) test -race -count=1 -timeout 30m $(PKGS); \
+	fi
+
+# soak churns a 3-host lab for SOAK (attach/detach, controller restarts,
+# switch flaps) under a continuous ping matrix and reports lost packets.
+# Not part of test: it runs for as long as SOAK says.
+soak:
+	scripts/deps.sh
+	cd e2e && LORIS_SOAK=$(SOAK) $(GO) test -count=1 -v -timeout 3h -run '^TestSoak$$' .
 
 # demo builds a simulated 3-host cluster, drives it with lorisctl and prints
 # the ping matrix; everything it made is removed at the end.

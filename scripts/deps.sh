@@ -11,6 +11,7 @@ have ip || need+=(iproute2)
 have ping || need+=(iputils-ping)
 have ethtool || need+=(ethtool)
 have iperf3 || need+=(iperf3)
+have nft || need+=(nftables)
 have prometheus && have promtool || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
