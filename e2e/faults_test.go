@@ -513,3 +513,11 @@ func TestDatabaseCorruptOrLocked(t *testing.T) {
 	}
 	t.Logf("locked database (gave up after %v): %s", time.Since(began).Round(100*time.Millisecond), strings.TrimSpace(out))
 }
+
+// runInNS feeds an nftables script to nft inside a network namespace.
+func runInNS(ctx context.Context, ns, script string) (string, error) {
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
