@@ -80,7 +80,7 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"IP multicast", "/v1/attachments", att(`,"ip":"224.0.0.1/24"`)},
 		{"container name with slash", "/v1/attachments", `{"host":"h1","container":"a/b","ifname":"eth0","pod":"web","ip":"10.244.0.1/24"}`},
 		{"ifname too long", "/v1/attachments", `{"host":"h1","container":"c1","ifname":"eth0123456789012","pod":"web","ip":"10.244.0.1/24"}`},
-		{"reserved port name", "/v1/attachments", att(`,"port":"`+topology.ReservedPortPrefix+`x","ip":"10.244.0.1/24"`)},
+		{"reserved port name", "/v1/attachments", att(`,"port":"` + topology.ReservedPortPrefix + `x","ip":"10.244.0.1/24"`)},
 		{"id not derived", "/v1/attachments", att(`,"id":"forged","ip":"10.244.0.1/24"`)},
 	}
 	before := c.Snapshot()
