@@ -63,8 +63,11 @@ func TestPrometheusExamplesAreValid(t *testing.T) {
 // TestPrometheusDashboard runs a real Prometheus with the example config
 // against a lab controller, puts a ping workload on the pods, and checks
 // that the query of every dashboard panel returns data, and the right data
-// where the test knows the answer. It then makes one switch reject flows
-// and checks the OpenFlow error alert fires.
+// where the test knows the answer. Before that it provokes the events the
+// quiet panels show: spoofed ARP (port security drops), a frame from an
+// unknown MAC (packet-in, learned MAC) and a duplicate MAC (conflict and its
+// alert). It then makes one switch reject flows and checks the OpenFlow
+// error and reconciliation alerts.
 func TestPrometheusDashboard(t *testing.T) {
 	requireE2E(t)
 	prometheusBin, _ := requirePrometheus(t)
@@ -86,10 +89,36 @@ func TestPrometheusDashboard(t *testing.T) {
 	// and a scrape have happened after them.
 	prom.waitFor(t, fmt.Sprintf(`count(sum by (pod) (rate(loris_pod_packets_total[1m])) > 0) == %d`, len(pods)), 30*time.Second)
 
+	// Port security: r1 sends ARP claiming an address that is not its own;
+	// the ARP guard drops it and the drop flow's counter says so.
+	r1 := lay.byName["r1"]
+	const spoofed = 20
+	sendSpoofedARP(t, l, r1, spoofed)
+	prom.waitFor(t, fmt.Sprintf(`loris_port_security_dropped_packets_total{host=%q} >= %d`, r1.Host.Name, spoofed), 30*time.Second)
+	prom.waitFor(t, `sum(rate(loris_port_security_dropped_packets_total[1m])) > 0`, 30*time.Second)
+
+	// A frame from a source MAC no one holds reaches the controller as a
+	// packet-in (and the MAC is learned for r1).
+	sendFromUnknownMAC(t, l, r1, [6]byte{0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01}, 3)
+	prom.waitFor(t, fmt.Sprintf(`sum(rate(loris_openflow_packet_ins_total{host=%q}[1m])) > 0`, r1.Host.Name), 30*time.Second)
+
+	// A MAC conflict: a second container in red asks for r1's MAC; the
+	// controller refuses it, counts it, and the alert fires.
+	dup := l.c.AddContainer(l.c.Hosts[1], "dup")
+	if out, err := l.tryLorisctl(l.c.Hosts[1], "attach", "dup", "--ip", "10.244.1.8/16", "--mac", attachmentOf(t, l, r1).MAC.String(),
+		"--pod", "red", "--netns", dup.NS, "--ovsdb", l.c.Hosts[1].DB); err == nil {
+		t.Fatalf("attaching a duplicate MAC succeeded:\n%s", out)
+	}
+	prom.waitFor(t, `increase(loris_mac_conflicts_total{pod="red"}[1m]) > 0`, 30*time.Second)
+	prom.waitForAlert(t, "LorisMACConflicts", map[string]string{"pod": "red"}, "firing", 30*time.Second)
+
 	st := l.waitConverged()
 	flowsByHost := map[string]float64{}
 	for _, s := range st.Switches {
 		flowsByHost[s.Host] = float64(s.Flows)
+		// Prometheus must have scraped the settled state before the panels
+		// are compared with it.
+		prom.waitFor(t, fmt.Sprintf(`loris_desired_flows{host=%q} == %d`, s.Host, s.Flows), 30*time.Second)
 	}
 	panels := readDashboard(t)
 	results := map[string][]promSample{}
@@ -109,11 +138,20 @@ func TestPrometheusDashboard(t *testing.T) {
 	expectScalar(t, results, "Hosts", hosts)
 	expectScalar(t, results, "Pods", float64(len(pods)))
 	expectScalar(t, results, "Attachments", float64(len(lay.ctrs)))
-	expectScalar(t, results, "MAC conflicts (1h)", 0)
+	expectPositive(t, results, "MAC conflicts (1h)")
+	expectPositive(t, results, "Packet-in rate")
+	expectPositive(t, results, "Port security drops")
 	expectScalar(t, results, "OpenFlow errors (1h)", 0)
 	expectByLabel(t, results, "Attachments per pod", "pod", func(pod string) (float64, bool) {
 		n, ok := pods[pod]
 		return float64(n), ok
+	}, len(pods))
+	expectByLabel(t, results, "Learned MACs per pod", "pod", func(pod string) (float64, bool) {
+		_, ok := pods[pod]
+		if pod == "red" {
+			return 1, ok // r1's extra source MAC
+		}
+		return 0, ok
 	}, len(pods))
 	expectByLabel(t, results, "Desired flows per host", "host", func(host string) (float64, bool) {
 		n, ok := flowsByHost[host]
@@ -128,24 +166,6 @@ func TestPrometheusDashboard(t *testing.T) {
 	if got := prom.query(t, `sum(loris_openflow_flow_mods_total)`); len(got) != 1 || got[0].value <= 0 {
 		t.Errorf("flow-mods sent in total: %s, want > 0", formatSamples(got))
 	}
-
-	// Port security: r1 sends ARP claiming an address that is not its own;
-	// the ARP guard drops it and the drop flow's counter says so.
-	r1 := lay.byName["r1"]
-	const spoofed = 20
-	sendSpoofedARP(t, l, r1, spoofed)
-	prom.waitFor(t, fmt.Sprintf(`loris_port_security_dropped_packets_total{host=%q} >= %d`, r1.Host.Name, spoofed), 30*time.Second)
-	prom.waitFor(t, `sum(rate(loris_port_security_dropped_packets_total[1m])) > 0`, 30*time.Second)
-
-	// A MAC conflict: a second container in red asks for r1's MAC; the
-	// controller refuses it, counts it, and the alert fires.
-	dup := l.c.AddContainer(l.c.Hosts[1], "dup")
-	if out, err := l.tryLorisctl(l.c.Hosts[1], "attach", "dup", "--ip", "10.244.1.8/16", "--mac", attachmentOf(t, l, r1).MAC.String(),
-		"--pod", "red", "--netns", dup.NS, "--ovsdb", l.c.Hosts[1].DB); err == nil {
-		t.Fatalf("attaching a duplicate MAC succeeded:\n%s", out)
-	}
-	prom.waitFor(t, `increase(loris_mac_conflicts_total{pod="red"}[1m]) > 0`, 30*time.Second)
-	prom.waitForAlert(t, "LorisMACConflicts", map[string]string{"pod": "red"}, "firing", 30*time.Second)
 
 	// A switch that refuses new flows: OVS answers FLOW_MOD_FAILED/TABLE_FULL
 	// once table 0 holds flow_limit flows.
@@ -448,6 +468,17 @@ func readDashboard(t *testing.T) []dashboardPanel {
 	return out
 }
 
+// expectPositive checks some series of a panel is above zero.
+func expectPositive(t *testing.T, results map[string][]promSample, panel string) {
+	t.Helper()
+	for _, s := range results[panel] {
+		if s.value > 0 {
+			return
+		}
+	}
+	t.Errorf("panel %q = %s, want some value > 0", panel, formatSamples(results[panel]))
+}
+
 func expectScalar(t *testing.T, results map[string][]promSample, panel string, want float64) {
 	t.Helper()
 	got := results[panel]
@@ -563,6 +594,26 @@ func sendSpoofedARP(t *testing.T, l *lab, ctr *cluster.Container, n int) {
 	for i := 0; i < n; i++ {
 		if _, err := unix.Write(fd, frame); err != nil {
 			t.Fatalf("sending spoofed ARP: %v", err)
+		}
+	}
+}
+
+// sendFromUnknownMAC sends n frames from ctr with source MAC src.
+func sendFromUnknownMAC(t *testing.T, l *lab, ctr *cluster.Container, src [6]byte, n int) {
+	t.Helper()
+	a := attachmentOf(t, l, ctr)
+	fd, err := packetSocketIn(ctr.NS, a.IfName)
+	if err != nil {
+		t.Fatalf("packet socket in %s: %v", ctr.NS, err)
+	}
+	defer unix.Close(fd)
+	frame := make([]byte, 60)
+	copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	copy(frame[6:], src[:])
+	frame[12], frame[13] = 0x88, 0xb5 // local experimental ethertype
+	for i := 0; i < n; i++ {
+		if _, err := unix.Write(fd, frame); err != nil {
+			t.Fatalf("sending from %x: %v", src, err)
 		}
 	}
 }
