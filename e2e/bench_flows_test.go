@@ -15,8 +15,8 @@ import (
 //   - batch: 1,000 attachments posted to the API (4 clients at once) until
 //     every switch has confirmed its flows (barrier);
 //   - program: a controller restart against emptied switches, from each
-//     switch's connection until its flows are confirmed (all switches in
-//     parallel, wall time);
+//     switch's connection until its flows are confirmed (switches in
+//     parallel; the slowest switch's time);
 //   - the ceiling: the same flows and groups, dumped from the switches,
 //     loaded by ovs-ofctl --bundle add-flows into the emptied switches, all
 //     hosts at once (and without --bundle for reference).
@@ -84,8 +84,13 @@ func BenchmarkFlowProgramming(b *testing.B) {
 		}
 		l.startController()
 		st = l.waitSettled(5 * time.Minute)
+		// Switches reconnect at different times (OVS backs off while the
+		// controller is away): each is timed from its own connection, and
+		// they overlap, so the slowest bounds the parallel programming.
+		var program, spread time.Duration
 		var first, last time.Time
 		for _, s := range st.Switches {
+			program = max(program, s.LastReconcile.Sub(s.Since))
 			if first.IsZero() || s.Since.Before(first) {
 				first = s.Since
 			}
@@ -93,7 +98,7 @@ func BenchmarkFlowProgramming(b *testing.B) {
 				last = s.LastReconcile
 			}
 		}
-		program := last.Sub(first)
+		spread = last.Sub(first)
 		programFlows := totalFlows(st)
 
 		rate := func(n int, d time.Duration) float64 { return float64(n) / d.Seconds() }
@@ -106,7 +111,7 @@ func BenchmarkFlowProgramming(b *testing.B) {
 		b.ReportMetric(posted.Seconds()*1000/float64(len(atts)), "ms/api-attach")
 		b.ReportMetric(rate(programFlows, program), "program-flows/s")
 		b.ReportMetric(rate(programFlows, program)/bundleRate, "program/ceiling")
-		b.Logf("flows %d (loris reports %d); ceiling: bundle %v, plain %v; loris: batch of %d attachments %v (API %v), restart programming %v",
-			dumped, programFlows, bundle, plain, len(atts), batch, posted, program)
+		b.Logf("flows %d (loris reports %d); ceiling: bundle %v, plain %v; loris: batch of %d attachments %v (API %v), restart programming %v per switch at most (first connection to last confirmation %v)",
+			dumped, programFlows, bundle, plain, len(atts), batch, posted, program, spread)
 	}
 }
