@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -395,6 +397,13 @@ func TestSwitchMetricsMoveWithEvents(t *testing.T) {
 		t.Errorf("FLOW_MOD_FAILED errors = %v", got)
 	}
 
+	// Everything has happened once now: the examples may use only metrics
+	// that exist (the e2e test repeats this against a real cluster).
+	api := httptest.NewServer(c.Handler())
+	defer api.Close()
+	call(t, api, "GET", "/v1/status", "")
+	checkExamplesUseGatheredMetrics(t, reg)
+
 	// Disconnect.
 	sw.conn.Close()
 	metricsWaitFor(t, "disconnect", 5*time.Second, func() bool {
@@ -447,4 +456,36 @@ func metricsAttach(t *testing.T, c *Controller, host, container, pod, mac, ip st
 		t.Fatal(err)
 	}
 	return a
+}
+
+var lorisMetricRef = regexp.MustCompile(`\bloris_[a-z0-9_]+`)
+
+// checkExamplesUseGatheredMetrics fails for every loris metric name in the
+// example dashboard and alert rules that reg does not gather.
+func checkExamplesUseGatheredMetrics(t *testing.T, reg prometheus.Gatherer) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, mf := range mfs {
+		have[mf.GetName()] = true
+		if mf.GetType() == dto.MetricType_HISTOGRAM {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				have[mf.GetName()+suffix] = true
+			}
+		}
+	}
+	for _, file := range []string{"../examples/grafana/loris.json", "../examples/prometheus/alerts.yml"} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range lorisMetricRef.FindAllString(string(b), -1) {
+			if !have[name] {
+				t.Errorf("%s uses %s, which the controller does not export", file, name)
+			}
+		}
+	}
 }
