@@ -60,19 +60,19 @@ type Metrics struct {
 
 // Metric names other code and the examples refer to.
 const (
-	MetricSwitchesConnected   = "loris_switches_connected"
-	MetricPacketIns           = "loris_openflow_packet_ins_total"
-	MetricFlowMods            = "loris_openflow_flow_mods_total"
-	MetricMACConflicts        = "loris_mac_conflicts_total"
-	MetricLearnedMACs         = "loris_pod_learned_macs"
-	MetricPortSecurityDrops   = "loris_port_security_dropped_packets_total"
-	MetricPodAttachments      = "loris_pod_attachments"
-	MetricPodReceivedPackets  = "loris_pod_packets_total"
-	MetricReconcileFailures   = "loris_reconciliation_failures_total"
-	MetricOpenFlowErrors      = "loris_openflow_errors_total"
-	MetricBuildInfo           = "loris_build_info"
-	MetricAPIRequests         = "loris_api_requests_total"
-	MetricStoreOperationDelay = "loris_store_operation_duration_seconds"
+	MetricSwitchesConnected      = "loris_switches_connected"
+	MetricPacketIns              = "loris_openflow_packet_ins_total"
+	MetricFlowMods               = "loris_openflow_flow_mods_total"
+	MetricMACConflicts           = "loris_mac_conflicts_total"
+	MetricLearnedMACs            = "loris_pod_learned_macs"
+	MetricPortSecurityDrops      = "loris_port_security_dropped_packets_total"
+	MetricPodAttachments         = "loris_pod_attachments"
+	MetricPodPackets             = "loris_pod_packets_total"
+	MetricReconcileFailures      = "loris_reconciliation_failures_total"
+	MetricOpenFlowErrors         = "loris_openflow_errors_total"
+	MetricBuildInfo              = "loris_build_info"
+	MetricAPIRequests            = "loris_api_requests_total"
+	MetricStoreOperationDuration = "loris_store_operation_duration_seconds"
 )
 
 // newMetrics creates the event metrics and registers them, the state
@@ -118,7 +118,7 @@ func newMetrics(reg *prometheus.Registry, version string) *Metrics {
 		apiDuration: f.histogram("loris_api_request_duration_seconds",
 			"HTTP API request latency, by route pattern and method.",
 			prometheus.ExponentialBuckets(0.0001, 4, 10), "route", "method"),
-		storeDuration: f.histogram(MetricStoreOperationDelay,
+		storeDuration: f.histogram(MetricStoreOperationDuration,
 			"Latency of state store operations, by operation (load, update).",
 			prometheus.ExponentialBuckets(0.0001, 4, 10), "op"),
 		storeErrors: f.counter("loris_store_operation_errors_total",

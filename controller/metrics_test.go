@@ -360,7 +360,7 @@ func TestSwitchMetricsMoveWithEvents(t *testing.T) {
 	port := map[string]string{"host": "h1", "port": a.Port, "pod": "web", "container": "c1"}
 	metricsWaitFor(t, "polled counters", 5*time.Second, func() bool {
 		v, _ := metricValue(t, reg, "loris_port_receive_packets_total", port)
-		w, _ := metricValue(t, reg, MetricPodReceivedPackets, map[string]string{"host": "h1", "pod": "web", "origin": "tunnel"})
+		w, _ := metricValue(t, reg, MetricPodPackets, map[string]string{"host": "h1", "pod": "web", "origin": "tunnel"})
 		return v == 11 && w == 5
 	})
 	for _, ck := range []struct {
@@ -370,7 +370,7 @@ func TestSwitchMetricsMoveWithEvents(t *testing.T) {
 	}{
 		{"loris_port_transmit_bytes_total", port, 1200},
 		{"loris_port_receive_dropped_packets_total", port, 3},
-		{MetricPodReceivedPackets, map[string]string{"host": "h1", "pod": "web", "origin": "local"}, 7},
+		{MetricPodPackets, map[string]string{"host": "h1", "pod": "web", "origin": "local"}, 7},
 		{"loris_pod_bytes_total", map[string]string{"host": "h1", "pod": "web", "origin": "local"}, 700},
 		{MetricPortSecurityDrops, h1, 4},
 		{"loris_dropped_packets_total", map[string]string{"host": "h1", "table": "10"}, 4},

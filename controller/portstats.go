@@ -161,7 +161,7 @@ var (
 
 	podTrafficLabels = []string{"host", "pod", "origin"}
 
-	descPodPackets = prometheus.NewDesc(MetricPodReceivedPackets,
+	descPodPackets = prometheus.NewDesc(MetricPodPackets,
 		"Packets that entered the pod's pipeline on the host, from the pod's local containers (origin=local) "+
 			"or from the tunnel (origin=tunnel); from the counters of the classification flows.", podTrafficLabels, nil)
 	descPodBytes = prometheus.NewDesc("loris_pod_bytes_total",
