@@ -1,0 +1,319 @@
+package e2e
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lorispack/loris/controller"
+	"github.com/lorispack/loris/e2e/cluster"
+)
+
+// macs reads GET /v1/macs.
+func (l *lab) macs(t *testing.T, pod string) controller.MACReport {
+	t.Helper()
+	path := "/v1/macs"
+	if pod != "" {
+		path += "?pod=" + pod
+	}
+	resp, err := l.apiGet(path, 5*time.Second)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d", path, resp.StatusCode)
+	}
+	var rep controller.MACReport
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func (l *lab) events(t *testing.T) []controller.Event {
+	t.Helper()
+	resp, err := l.apiGet("/v1/events", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var evs []controller.Event
+	if err := json.NewDecoder(resp.Body).Decode(&evs); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func hasEvent(evs []controller.Event, kind, mac, host string) bool {
+	for _, e := range evs {
+		if e.Kind == kind && e.MAC == mac && (host == "" || e.Host == host) {
+			return true
+		}
+	}
+	return false
+}
+
+func setMAC(t *testing.T, c *cluster.Container, mac string) {
+	t.Helper()
+	if out, err := c.Run(context.Background(), "ip", "link", "set", "eth1", "address", mac); err != nil {
+		t.Fatalf("set MAC of %s: %v\n%s", c.Name, err, out)
+	}
+	// Forget neighbours learned with the old MAC on both sides.
+	c.Run(context.Background(), "ip", "neigh", "flush", "dev", "eth1")
+}
+
+// pingEventually retries a ping: the first frames from a new MAC wait for
+// the controller to learn it.
+func pingEventually(t *testing.T, l *lab, from, to *cluster.Container) error {
+	t.Helper()
+	return cluster.WaitFor(context.Background(), func() (bool, error) {
+		return from.Ping(l.ips[to], 1, time.Second) == nil, nil
+	}, 20*time.Second)
+}
+
+// TestMACConflicts is issue 4's proof on real OVS: a MAC is unique within
+// a pod, across static (attach) and learned bindings; other pods may reuse
+// it; a container taking another member's MAC is blocked and reported
+// while the victim keeps working; detaching frees the MAC.
+func TestMACConflicts(t *testing.T) {
+	requireE2E(t)
+	l := newLab(t, 2, "vxlan")
+	h := l.c.Hosts
+	l.lorisctl(h[0], "pod", "create", "blue")
+	l.lorisctl(h[0], "pod", "create", "red")
+	const macX = "02:00:00:00:aa:01"
+	attachMAC := func(host *cluster.Host, name, pod, ip, mac string) (*cluster.Container, error) {
+		ctr := l.c.AddContainer(host, name)
+		ctr.Run(context.Background(), "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+		out, err := l.tryLorisctl(host, "attach", name, "--ip", ip, "--netns", ctr.NS, "--ovsdb", host.DB, "--pod", pod, "--mac", mac)
+		if err != nil {
+			return ctr, fmt.Errorf("%v: %s", err, out)
+		}
+		l.ips[ctr] = netip.MustParsePrefix(ip).Addr()
+		l.pods[ctr] = pod
+		return ctr, nil
+	}
+	a1, err := attachMAC(h[0], "a1", "blue", "10.244.5.1/16", macX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1 := l.attach(h[1], "b1", "blue", "10.244.5.2/16")
+	c1 := l.attach(h[1], "c1", "blue", "10.244.5.3/16")
+	p1, err := attachMAC(h[1], "p1", "red", "10.244.6.1/16", macX) // same MAC, other pod
+	if err != nil {
+		t.Fatalf("same MAC in another pod refused: %v", err)
+	}
+	p2 := l.attach(h[0], "p2", "red", "10.244.6.2/16")
+	l.waitConverged()
+	checkMatrix(t, l, []*cluster.Container{a1, b1, c1, p1, p2})
+
+	// 1. The same MAC in the same pod on the other host is refused at
+	// attach, and reported.
+	if _, err := attachMAC(h[1], "a2", "blue", "10.244.5.4/16", macX); err == nil || !strings.Contains(err.Error(), "MAC") {
+		t.Fatalf("second attach with %s in blue: err %v, want a MAC conflict", macX, err)
+	}
+	if evs := l.events(t); !hasEvent(evs, controller.EventConflict, macX, h[1].Name) {
+		t.Errorf("no conflict event for the refused attach: %+v", evs)
+	}
+
+	// 2. A container changing its MAC to a free one: learned, and keeps
+	// talking (its first frame is re-injected, not lost).
+	const macY = "02:00:00:00:bb:01"
+	setMAC(t, c1, macY)
+	// Peers still cache c1's old MAC; Linux sends no gratuitous ARP on a
+	// MAC change by default, so forget it as an announcement would.
+	a1.Run(context.Background(), "ip", "neigh", "flush", "dev", "eth1")
+	if err := pingEventually(t, l, c1, a1); err != nil {
+		t.Fatalf("c1 with learned MAC %s cannot reach a1: %v\n%s", macY, err, l.ctl.LogTail(30))
+	}
+	found := false
+	for _, b := range l.macs(t, "blue").Bindings {
+		if b.MAC.String() == macY && b.Learned && b.Host == h[1].Name {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("lorisctl macs does not show %s learned on %s:\n%s", macY, h[1].Name, l.lorisctl(h[0], "macs", "--pod", "blue"))
+	}
+
+	// 3. b1 takes a1's MAC: refused (drop flow on h1 only), reported, and
+	// a1 keeps working with c1.
+	origB1 := containerMAC(t, b1)
+	setMAC(t, b1, macX)
+	b1.Ping(l.ips[a1], 2, 2*time.Second) // makes frames from macX on b1's port; must fail
+	err = cluster.WaitFor(context.Background(), func() (bool, error) {
+		for _, cf := range l.macs(t, "blue").Conflicts {
+			if cf.MAC.String() == macX && cf.Host == h[1].Name {
+				return true, nil
+			}
+		}
+		return false, nil
+	}, 15*time.Second)
+	if err != nil {
+		t.Fatalf("b1 spoofing %s was not reported as a conflict:\n%s", macX, l.lorisctl(h[0], "macs"))
+	}
+	macsOut := l.lorisctl(h[0], "macs", "--pod", "blue")
+	t.Logf("lorisctl macs --pod blue:\n%s", macsOut)
+	if !strings.Contains(macsOut, "Conflicts") || !strings.Contains(macsOut, macX) {
+		t.Errorf("lorisctl macs lacks the conflict:\n%s", macsOut)
+	}
+	eventsOut := l.lorisctl(h[0], "events")
+	t.Logf("lorisctl events:\n%s", eventsOut)
+	if !strings.Contains(eventsOut, "conflict") || !strings.Contains(eventsOut, "learn") {
+		t.Errorf("lorisctl events lacks learn/conflict:\n%s", eventsOut)
+	}
+	l.waitConverged()
+	if err := b1.Ping(l.ips[a1], 2, 2*time.Second); err == nil {
+		t.Errorf("b1 with a1's MAC still reaches a1")
+	}
+	if err := pingEventually(t, l, c1, a1); err != nil {
+		t.Errorf("victim a1 unreachable from c1 while b1 spoofs its MAC: %v", err)
+	}
+	if err := a1.Ping(l.ips[p2], 1, time.Second); err == nil {
+		t.Errorf("a1 reaches red p2")
+	}
+	if err := p1.Ping(l.ips[p2], 2, 2*time.Second); err != nil {
+		t.Errorf("red p1 with %s lost p2: %v", macX, err)
+	}
+	drops := 0
+	for i, host := range h {
+		flows, _ := host.DumpFlows("br-loris")
+		for _, f := range flows {
+			if strings.Contains(f, "priority=20") && strings.Contains(f, "dl_src="+macX) {
+				drops++
+				if i != 1 {
+					t.Errorf("refused-MAC drop flow on %s, want only on %s: %s", host.Name, h[1].Name, f)
+				}
+			}
+		}
+	}
+	if drops != 1 {
+		t.Errorf("%d drop flows for (b1's port, %s), want 1", drops, macX)
+	}
+
+	// 4. b1 goes back to its own MAC; detaching a1 frees macX for a2.
+	setMAC(t, b1, origB1)
+	c1.Run(context.Background(), "ip", "neigh", "flush", "dev", "eth1")
+	l.lorisctl(a1.Host, "detach", a1.Name, "--netns", a1.NS, "--ovsdb", a1.Host.DB)
+	l.waitConverged()
+	a2, err := attachMAC(h[1], "a2b", "blue", "10.244.5.4/16", macX)
+	if err != nil {
+		t.Fatalf("attach with %s after a1 left: %v", macX, err)
+	}
+	l.waitConverged()
+	if err := pingEventually(t, l, a2, c1); err != nil {
+		t.Errorf("a2 with %s cannot reach c1: %v", macX, err)
+	}
+	if err := pingEventually(t, l, b1, a2); err != nil {
+		t.Errorf("b1 (own MAC again) cannot reach a2: %v", err)
+	}
+}
+
+// attachAndReach attaches name on h and returns how long until it pings
+// peer.
+func attachAndReach(t *testing.T, l *lab, h *cluster.Host, name, ip string, peer *cluster.Container) time.Duration {
+	t.Helper()
+	start := time.Now()
+	n := l.attach(h, name, "", ip)
+	if err := pingEventually(t, l, n, peer); err != nil {
+		t.Fatalf("%s never reached %s: %v", name, peer.Name, err)
+	}
+	return time.Since(start)
+}
+
+// TestMACFlood: a container sending 10,000 frames from random source MACs
+// does not starve the controller. Its port's meter bounds the packet-ins,
+// the per-switch queue bounds the work, and the port stops learning at its
+// limit; meanwhile a new attachment on the other host converges about as
+// fast as without the flood.
+func TestMACFlood(t *testing.T) {
+	requireE2E(t)
+	l := newLab(t, 2, "vxlan")
+	h := l.c.Hosts
+	f := l.attach(h[0], "f", "", "10.244.7.1/16")
+	m := l.attach(h[1], "m", "", "10.244.7.2/16")
+	l.waitConverged()
+	baseline := attachAndReach(t, l, h[1], "n0", "10.244.7.10/16", m)
+
+	fd, err := packetSocketIn(f.NS, "eth1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	const frames = 10000
+	done := make(chan time.Duration, 1)
+	var sent, failed int
+	go func() {
+		start := time.Now()
+		rng := rand.New(rand.NewPCG(1, 2))
+		frame := make([]byte, 60)
+		copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+		binary.BigEndian.PutUint16(frame[12:], 0x88b5) // local experimental ethertype
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for i := range frames {
+			binary.BigEndian.PutUint64(frame[4:12], rng.Uint64())
+			frame[6] = 0x02 // unicast, locally administered
+			if _, err := unix.Write(fd, frame); err != nil {
+				failed++
+			} else {
+				sent++
+			}
+			if i%2 == 1 { // about 2,000 frames a second, so the flood spans the measurement
+				<-tick.C
+			}
+		}
+		done <- time.Since(start)
+	}()
+	during := attachAndReach(t, l, h[1], "n1", "10.244.7.11/16", m)
+	st, err := l.status()
+	if err != nil {
+		t.Fatalf("status during flood: %v", err)
+	}
+	floodTook := <-done
+	l.waitConverged()
+	learned := 0
+	for _, b := range l.macs(t, "default").Bindings {
+		if b.Learned && b.Host == h[0].Name {
+			learned++
+		}
+	}
+	limit := false
+	for _, e := range l.events(t) {
+		limit = limit || e.Kind == controller.EventLimit
+	}
+	flows, _ := h[0].DumpFlows("br-loris")
+	var puntFlow string
+	for _, fl := range flows {
+		if strings.Contains(fl, "CONTROLLER") {
+			puntFlow = fl
+		}
+	}
+	meters, _ := h[0].Ofctl("br-loris", "-O", "OpenFlow13", "meter-stats")
+	t.Logf("flood: %d frames sent (%d failed) in %s; attach-to-ping on the other host: %s idle, %s during the flood; "+
+		"learned from the flood: %d (limit event: %v); switches during flood: %d",
+		sent, failed, floodTook, baseline, during, learned, limit, len(st.Switches))
+	t.Logf("punt flow on %s: %s\nmeter stats:\n%s", h[0].Name, puntFlow, meters)
+	if learned > 16 {
+		t.Errorf("learned %d MACs from one port, limit is 16", learned)
+	}
+	if !limit {
+		t.Errorf("no limit event for the flooding port")
+	}
+	if during > baseline+10*time.Second {
+		t.Errorf("controller starved: attach took %s during the flood, %s before", during, baseline)
+	}
+	if err := f.Ping(l.ips[m], 2, 2*time.Second); err != nil {
+		t.Errorf("flooding container lost its own connectivity: %v", err)
+	}
+}
