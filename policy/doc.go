@@ -12,7 +12,9 @@
 //	| table 0 CLASSIFY                                                          |
 //	|  100 in_port=P,dl_src=MAC    -> metadata=VNI, goto 10   (port security)   |
 //	|  100 in_port=TUN,tun_id=VNI  -> metadata=VNI, goto 30   (pod from key)    |
-//	|   10 (reserved: unknown source MAC -> controller via meter, issue 4)      |
+//	|  100 in_port=P,dl_src=LEARNED -> same as the static MAC (learned binding) |
+//	|   20 in_port=P,dl_src=REFUSED -> drop   (conflict: MAC held in the pod)   |
+//	|   10 in_port=P -> meter:P, CONTROLLER   (unknown source: learn, issue 4)  |
 //	|    0 drop                                                                 |
 //	+---------------------------------------------------------------------------+
 //	         | from a container                              | from a tunnel
@@ -30,6 +32,10 @@
 //	|  100 metadata=VNI,dl_dst=local MAC           |  |  100 metadata=VNI,dl_dst=local MAC    |
 //	|      -> output:P                             |  |      -> output:P                      |
 //	|  100 metadata=VNI,dl_dst=remote MAC          |  |   50 metadata=VNI,dl_dst=multicast    |
+//	|   61 arp_op=1,in_port=P,arp_tpa=own IP       |  |      (see above)                      |
+//	|      -> group FLOOD_ALL (DAD/gratuitous)     |  |                                       |
+//	|   60 arp_op=1,metadata=VNI,arp_tpa=member IP |  |                                       |
+//	|      -> rewrite into the reply, IN_PORT      |  |                                       |
 //	|      -> tun_id=VNI,tun_dst=REMOTE,output:TUN |  |      -> group FLOOD_LOCAL(VNI)        |
 //	|   50 metadata=VNI,dl_dst=multicast           |  |    0 drop                             |
 //	|      -> group FLOOD_ALL(VNI)                 |  |  (never outputs to TUN)               |
@@ -67,12 +73,27 @@
 // gets no flows on its own host, but other hosts still send to it. Without
 // the tunnel port in Ports a host gets no tunnel flows or buckets at all.
 //
+// # MAC learning (issue 4)
+//
+// Bindings are static (the attachment's MAC) or learned (extra MACs the
+// controller saw on the port; see topology.Binding). Learned MACs get the
+// same flows as static ones on every host of the pod; conflicts (a MAC
+// held by another member) get a drop on the offending port's host only.
+// Every plugged container port punts other source MACs to the controller
+// through its own meter (PuntMeterID, PuntRate packets/s). The datapath
+// answers ARP requests for the IPv4 address of every reachable pod member
+// without learned MACs (Nicira move actions rewrite the request into the
+// reply), so those requests never cross a tunnel.
+//
 // # Priorities
 //
 //	100 PriorityExact          per attachment or per pod exact matches
 //	 90 PriorityARPDrop        ARP not accepted by the guard
 //	 50 PriorityFlood          multicast/broadcast to a group
-//	 10 PriorityUnknownSource  reserved for issue 4
+//	 61 PriorityARPOwnTarget   ARP request for the sender's own IP: flood
+//	 60 PriorityARPResponder   datapath proxy ARP for pod member IPs
+//	 20 PriorityRefusedSource  refused (port, MAC): drop
+//	 10 PriorityUnknownSource  unknown source MAC -> meter -> controller
 //	  0 PriorityMiss           table-miss
 //
 // # Cookies
