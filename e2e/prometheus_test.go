@@ -66,8 +66,8 @@ func TestPrometheusExamplesAreValid(t *testing.T) {
 // where the test knows the answer. Before that it provokes the events the
 // quiet panels show: spoofed ARP (port security drops), a frame from an
 // unknown MAC (packet-in, learned MAC) and a duplicate MAC (conflict and its
-// alert). It then makes one switch reject flows and checks the OpenFlow
-// error and reconciliation alerts.
+// alert). It then makes one switch reject flows and stops another, and
+// checks the OpenFlow error, reconciliation and disconnection alerts.
 func TestPrometheusDashboard(t *testing.T) {
 	requireE2E(t)
 	prometheusBin, _ := requirePrometheus(t)
@@ -184,6 +184,16 @@ func TestPrometheusDashboard(t *testing.T) {
 	prom.waitFor(t, fmt.Sprintf(`increase(loris_reconciliation_failures_total{host=%q}[1m]) > 0`, h.Name), 30*time.Second)
 	prom.waitForAlert(t, "LorisOpenFlowErrors", map[string]string{"host": h.Name, "code": "TABLE_FULL"}, "firing", 30*time.Second)
 	prom.waitForAlert(t, "LorisReconciliationFailing", map[string]string{"host": h.Name}, "pending", 30*time.Second)
+
+	// A host whose switch goes away: the connection gauge drops and the
+	// disconnection alert starts (pending for its 2 minutes).
+	gone := l.c.Hosts[0]
+	if err := gone.StopVswitchd(); err != nil {
+		t.Fatalf("stopping ovs-vswitchd on %s: %v", gone.Name, err)
+	}
+	prom.waitFor(t, fmt.Sprintf(`loris_switches_connected{host=%q} == 0`, gone.Name), 30*time.Second)
+	prom.waitFor(t, fmt.Sprintf(`sum(loris_switches_connected{host!="unregistered"}) == %d`, len(l.c.Hosts)-1), 30*time.Second)
+	prom.waitForAlert(t, "LorisSwitchDisconnected", map[string]string{"host": gone.Name}, "pending", 30*time.Second)
 
 	// Every metric the dashboard and the alerts use is one the controller
 	// exports (checked after the error, whose series exist only then).
