@@ -489,3 +489,20 @@ func checkExamplesUseGatheredMetrics(t *testing.T, reg prometheus.Gatherer) {
 		}
 	}
 }
+
+// BenchmarkPacketInMetrics is the metrics cost the packet-in path pays: the
+// frame counter on the read side and the per-host, per-reason counter.
+func BenchmarkPacketInMetrics(b *testing.B) {
+	m := newMetrics(prometheus.NewRegistry(), "x")
+	frame, err := ofproto.Marshal(1, &ofproto.PacketIn{Reason: ofproto.PacketInReasonAction, Data: make([]byte, 64)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &frameCounter{counters: m.ofMessagesIn}
+	pin := &ofproto.PacketIn{Reason: ofproto.PacketInReasonAction}
+	b.ReportAllocs()
+	for b.Loop() {
+		f.feed(frame)
+		m.asyncMessage("h1", pin)
+	}
+}

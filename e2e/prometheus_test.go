@@ -195,6 +195,10 @@ func TestPrometheusDashboard(t *testing.T) {
 	prom.waitFor(t, fmt.Sprintf(`sum(loris_switches_connected{host!="unregistered"}) == %d`, len(l.c.Hosts)-1), 30*time.Second)
 	prom.waitForAlert(t, "LorisSwitchDisconnected", map[string]string{"host": gone.Name}, "pending", 30*time.Second)
 
+	for _, q := range []string{`scrape_duration_seconds{job="loris-controller"}`, `scrape_samples_scraped{job="loris-controller"}`} {
+		t.Logf("%s = %s", q, formatSamples(prom.query(t, q)))
+	}
+
 	// Every metric the dashboard and the alerts use is one the controller
 	// exports (checked after the error, whose series exist only then).
 	exported := scrapeMetricNames(t, l)
