@@ -1,0 +1,164 @@
+package controller
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lorispack/loris/store"
+	"github.com/lorispack/loris/topology"
+)
+
+// learnFixture: hosts h1, h2; pod blue with a (h1) and b (h2).
+func learnFixture(t *testing.T, st store.Store) (*Controller, topology.Attachment, topology.Attachment) {
+	t.Helper()
+	c, _ := newTestAPI(t, st)
+	return c, addLearnFixture(t, c, "a", "h1"), addLearnFixture(t, c, "b", "h2")
+}
+
+func addLearnFixture(t *testing.T, c *Controller, name, host string) topology.Attachment {
+	t.Helper()
+	n := map[string]int{"h1": 1, "h2": 2}[host]
+	if _, _, err := c.AddHost(topology.Host{Name: host, DatapathID: topology.DatapathID(n),
+		TunnelIP: netip.AddrFrom4([4]byte{198, 18, 0, byte(n)})}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddPod("blue", 0); err != nil && !strings.Contains(err.Error(), "exists") {
+		t.Fatal(err)
+	}
+	a, err := c.Attach(topology.Attachment{Host: host, Container: name, IfName: "eth0", Port: "p-" + name, Pod: "blue",
+		IP: netip.MustParsePrefix("10.244.0." + map[string]string{"a": "1", "b": "2"}[name] + "/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func kinds(evs []Event) string {
+	var ks []string
+	for _, e := range evs {
+		ks = append(ks, e.Kind)
+	}
+	return strings.Join(ks, ",")
+}
+
+func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
+	st := store.NewMemory()
+	c, a, b := learnFixture(t, st)
+	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 1}
+	reqs := []*learnRequest{{att: a, mac: macX}, {att: b, mac: macX}, {att: b, mac: a.MAC}}
+	out, err := c.learnMACs(reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Result != topology.LearnBound || out[1].Result != topology.LearnRefused || out[2].Result != topology.LearnRefused {
+		t.Fatalf("outcomes %+v", out)
+	}
+	if got := kinds(c.Events(0)); got != "learn,conflict,conflict" {
+		t.Fatalf("events %s", got)
+	}
+	rep, err := c.MACs("blue")
+	if err != nil || len(rep.Bindings) != 3 || len(rep.Conflicts) != 2 {
+		t.Fatalf("MACs: %+v %v", rep, err)
+	}
+	// A repeat changes nothing: no event, no store write.
+	before, _ := st.Load()
+	if _, err := c.learnMACs(reqs); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := st.Load(); len(after.Learned) != len(before.Learned) || len(c.Events(0)) != 3 {
+		t.Fatalf("repeat changed things: %d events", len(c.Events(0)))
+	}
+	// A controller restarted on the same store has the bindings.
+	c2, err := New(Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep2, _ := c2.MACs(""); len(rep2.Bindings) != 3 || len(rep2.Conflicts) != 2 {
+		t.Fatalf("after restart: %+v", rep2)
+	}
+	// a's port vanishes: macX is released, b's conflict over it cleared.
+	id, err := c.releasePort("h1", a.Port)
+	if err != nil || id != a.ID {
+		t.Fatalf("releasePort: %q %v", id, err)
+	}
+	rep, _ = c.MACs("blue")
+	if len(rep.Bindings) != 2 || len(rep.Conflicts) != 1 {
+		t.Fatalf("after release: %+v", rep)
+	}
+	if got := kinds(c.Events(3)); got != "release" {
+		t.Fatalf("release events: %s", got)
+	}
+	saved, _ := st.Load()
+	if len(saved.Learned) != 0 || len(saved.Conflicts) != 1 {
+		t.Fatalf("store after release: %+v %+v", saved.Learned, saved.Conflicts)
+	}
+	if out, _ := c.learnMACs([]*learnRequest{{att: b, mac: macX}}); out[0].Result != topology.LearnBound {
+		t.Fatalf("b could not take the released MAC: %+v", out)
+	}
+	if _, err := c.MACs("nope"); err == nil {
+		t.Fatal("unknown pod accepted")
+	}
+}
+
+func TestAttachRefusedForMACIsAnEvent(t *testing.T) {
+	c, a, _ := learnFixture(t, nil)
+	_, err := c.Attach(topology.Attachment{Host: "h2", Container: "dup", IfName: "eth0", Pod: "blue", MAC: a.MAC,
+		IP: netip.MustParsePrefix("10.244.0.9/24")})
+	if err == nil {
+		t.Fatal("duplicate MAC attached")
+	}
+	evs := c.Events(0)
+	if len(evs) != 1 || evs[0].Kind != EventConflict || evs[0].MAC != a.MAC.String() || evs[0].HolderID != a.ID {
+		t.Fatalf("events %+v", evs)
+	}
+}
+
+func TestEventsAPIFollow(t *testing.T) {
+	c, srv := newTestAPI(t, nil)
+	c.events.publish(Event{Kind: EventLearn, Message: "one"})
+	code, body := call(t, srv, "GET", "/v1/events", "")
+	if code != 200 || !strings.Contains(body, `"one"`) {
+		t.Fatalf("%d %s", code, body)
+	}
+	if code, _ := call(t, srv, "GET", "/v1/events?after=x", ""); code != 400 {
+		t.Fatalf("bad after: %d", code)
+	}
+	if code, body := call(t, srv, "GET", "/v1/macs", ""); code != 200 || !strings.Contains(body, `"bindings"`) {
+		t.Fatalf("macs: %d %s", code, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v1/events?follow=true", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	read := func() Event {
+		t.Helper()
+		if !sc.Scan() {
+			t.Fatalf("stream ended: %v", sc.Err())
+		}
+		var e Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("%q: %v", sc.Text(), err)
+		}
+		return e
+	}
+	if e := read(); e.Message != "one" {
+		t.Fatalf("backlog %+v", e)
+	}
+	c.events.publish(Event{Kind: EventConflict, Message: "two"})
+	if e := read(); e.Message != "two" || e.Seq != 2 {
+		t.Fatalf("live %+v", e)
+	}
+}
