@@ -3,9 +3,9 @@ package controller
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
-	"encoding/json"
 	"net/http"
 	"net/netip"
 	"strings"
