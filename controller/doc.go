@@ -11,6 +11,17 @@
 // flow deletions. Flows are compared by (table, priority, canonical match);
 // a flow whose cookie or instructions differ is modified in place.
 //
+// MAC learning (learn.go): container ports punt frames from unbound source
+// MACs through a per-port meter; each session's learner takes them from a
+// bounded queue (the read loop never blocks), binds free MACs, refuses MACs
+// another member of the pod holds (a drop flow on that host only), and
+// re-injects learned frames once its switch has the flows. Bindings and
+// conflicts are stored. A PORT_STATUS DELETE releases the port's learned
+// MACs; a disconnect does not, since a restarting vswitchd comes back with
+// the same ports. Events (events.go) keep a ring of learns, releases,
+// conflicts and switch connects for GET /v1/events (optionally followed as
+// JSON lines); GET /v1/macs lists bindings and conflicts.
+//
 // The HTTP JSON API (api.go) is the only way to change the model; lorisctl is
 // its client.
 package controller
