@@ -179,6 +179,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 	multicast := topology.MAC{0x01, 0x00, 0x5e, 0x00, 0x00, 0x01}
 	stranger := topology.MAC{0x02, 0xee, 0xee, 0xee, 0xee, 0xee}
 	checked := 0
+	var learnedSent, refusedSent, answered int
 	for seed := range uint64(propertySeeds) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		m, ports := randomTopology(t, rng)
@@ -262,6 +263,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			for _, b := range snap.LearnedOf(src.ID) {
 				tr := net.sendFromPort(src.Host, port, frame{src: b.MAC, dst: broadcast, ethType: 0x0800})
 				check("flood from learned "+b.MAC.String(), src, tr, podPeers)
+				learnedSent++
 			}
 			// A source MAC not bound to the port gets nowhere, even one
 			// valid elsewhere: it goes to the controller (to be learned)
@@ -285,6 +287,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			for _, c := range snap.ConflictsOf(src.ID) {
 				tr := net.sendFromPort(src.Host, port, frame{src: c.MAC, dst: broadcast, ethType: 0x0800})
 				check("refused source "+c.MAC.String(), src, tr, nil)
+				refusedSent++
 				if tr.punts != 0 {
 					fail("refused source %s from %s reached the controller", c.MAC, src.ID)
 				}
@@ -314,6 +317,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 						continue
 					}
 					check("answered ARP request for "+tpa.String(), src, tr, []topology.Attachment{src})
+					answered++
 					wantReply := frame{src: owner.MAC, dst: src.MAC, ethType: ethTypeARP, arpOp: ArpOpReply,
 						arpSHA: owner.MAC, arpSPA: tpa, arpTHA: src.MAC, arpTPA: src.IP.Addr()}
 					if len(tr.replies) != 1 || tr.replies[0] != wantReply || len(tr.tunnels) != 0 {
@@ -357,6 +361,10 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 		}
 	}
 	t.Logf("checked %d traces over %d random topologies", checked, propertySeeds)
+	t.Logf("of which: %d from learned MACs, %d from refused MACs, %d ARP requests answered in the datapath", learnedSent, refusedSent, answered)
+	if learnedSent < 50 || refusedSent < 20 || answered < 100 {
+		t.Fatalf("too few learned (%d), refused (%d) or answered (%d) cases to mean much", learnedSent, refusedSent, answered)
+	}
 	if checked < 1000 {
 		t.Fatalf("only %d traces checked; the generator is too sparse to mean much", checked)
 	}
