@@ -160,8 +160,10 @@ func TestSoak(t *testing.T) {
 	}
 	converge := func(what string) {
 		t.Helper()
+		began := time.Now()
 		l.waitConverged()
 		counts[what]++
+		t.Logf("[%6.1fs] %s: converged in %v", time.Since(streamStart).Seconds(), what, time.Since(began).Round(time.Millisecond))
 	}
 	detachChurn := func() {
 		t.Helper()
@@ -294,8 +296,12 @@ func TestSoak(t *testing.T) {
 	}
 	sort.Strings(kinds)
 	t.Logf("soak %v: faults and changes: %s", dur, strings.Join(kinds, ", "))
-	t.Logf("same-pod pairs: %d requests, %d lost (%d inside data-plane-down windows, %d outside); cross-pod replies: %d",
-		totalSent, totalLost, lostInWindows, lostOutside, forbiddenReplies)
+	var windowTime time.Duration
+	for _, w := range windows {
+		windowTime += w.end.Sub(w.start)
+	}
+	t.Logf("same-pod pairs: %d requests, %d lost (%d inside %d data-plane-down windows totalling %v, %d outside); cross-pod pairs: %d replies",
+		totalSent, totalLost, lostInWindows, len(windows), windowTime.Round(time.Second), lostOutside, forbiddenReplies)
 	for _, line := range report {
 		t.Log("  " + line)
 	}
