@@ -2,6 +2,9 @@
 GO        ?= go
 BIN       ?= bin
 PKGS      := ./...
+# UNITPKGS: everything but the end-to-end tests, which make test runs
+# without the race detector (it adds about 20 s to the unit tests only).
+UNITPKGS   = $(shell $(GO) list ./... | grep -v /e2e)
 FUZZTIME  ?= 60s
 SHORTFUZZ ?= 8s
 SOAK      ?= 30m
@@ -18,11 +21,13 @@ build:
 # without root the e2e tests are skipped and the run says so.
 test: lint
 	@if scripts/deps.sh; then \
-		echo "== unit + e2e tests (real Open vSwitch)"; \
-		$(GO) test -count=1 -timeout 20m $(PKGS); \
+		echo "== unit tests (race detector) + e2e tests (real Open vSwitch)"; \
+		$(GO) test -race -count=1 -timeout 20m $(UNITPKGS); u=$$?; \
+		$(GO) test -count=1 -timeout 20m ./e2e/... && [ $$u -eq 0 ]; \
 	else \
 		echo "== NOTE: end-to-end tests SKIPPED: not root and system packages missing (see above)"; \
-		LORIS_E2E=skip $(GO) test -count=1 -timeout 20m $(PKGS); \
+		LORIS_E2E=skip $(GO) test -race -count=1 -timeout 20m $(UNITPKGS); u=$$?; \
+		LORIS_E2E=skip $(GO) test -count=1 -timeout 20m ./e2e/... && [ $$u -eq 0 ]; \
 	fi
 	@$(MAKE) --no-print-directory fuzz-short
 
