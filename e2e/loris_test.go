@@ -32,7 +32,12 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", dir+"/", "../cmd/loris-controller", "../cmd/lorisctl")
+		build := []string{"build", "-o", dir + "/"}
+		if os.Getenv("LORIS_E2E_RACE") != "" {
+			// make race: the controller runs under the race detector too.
+			build = append(build, "-race")
+		}
+		cmd := exec.Command("go", append(build, "../cmd/loris-controller", "../cmd/lorisctl")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: building binaries: %v\n%s", err, out)
 			return 1
