@@ -255,9 +255,10 @@ func (m *Model) releaseAll(a Attachment) {
 }
 
 // restoreLearned re-adds persisted learned bindings and conflicts. Records
-// about attachments that no longer exist, and conflicts whose MAC nobody
-// holds any more, are dropped: a detach removes them with the attachment,
-// and a stale conflict would only block a MAC that is free.
+// about attachments that no longer exist, and conflicts whose recorded
+// holder no longer holds the MAC, are dropped: a detach removes the
+// attachment's own records with it, and a stale conflict would block a MAC
+// that is free or wrongly accuse a port.
 func (m *Model) restoreLearned(s State) error {
 	for _, b := range s.Learned {
 		a, ok := m.attachments[b.AttachmentID]
@@ -278,11 +279,15 @@ func (m *Model) restoreLearned(s State) error {
 		if !ok {
 			continue
 		}
+		// A conflict is with one holder: if the MAC is free now, or held
+		// by someone else (the holder was detached, which clears its
+		// conflicts in memory but leaves other attachments' records in the
+		// store), the record is stale.
 		holder, used := m.macInPod[podMAC{a.Pod, c.MAC}]
-		if !used || holder == c.AttachmentID {
+		if !used || holder == c.AttachmentID || holder != c.HolderID {
 			continue
 		}
-		c.Pod, c.Host, c.Port, c.HolderID = a.Pod, a.Host, a.Port, holder
+		c.Pod, c.Host, c.Port = a.Pod, a.Host, a.Port
 		c.HolderHost = m.attachments[holder].Host
 		m.insertConflict(c)
 	}

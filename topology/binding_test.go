@@ -178,6 +178,17 @@ func TestLearnedStateRoundTrips(t *testing.T) {
 	if got := m3.State(); len(got.Learned) != 0 || len(got.Conflicts) != 0 {
 		t.Fatalf("orphans kept: %+v %+v", got.Learned, got.Conflicts)
 	}
+	// A conflict whose holder left (cleared in memory, still in the store)
+	// is not restored, even when someone else now holds the MAC.
+	stale := m.State()
+	stale.Conflicts[0].HolderID = "someone-else"
+	m4, err := FromState(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m4.State().Conflicts; len(got) != 0 {
+		t.Fatalf("stale conflict restored: %+v", got)
+	}
 	snap := m2.Snapshot()
 	if got := snap.LearnedOf(a.ID); len(got) != 1 || got[0].MAC != macX {
 		t.Fatalf("snapshot LearnedOf: %+v", got)
