@@ -392,9 +392,7 @@ func TestSwitchFlaps(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitDisconnected(h2, 30*time.Second)
-		if err := h2.StartVswitchd(); err != nil {
-			t.Fatal(err)
-		}
+		startVswitchdAgain(t, h2)
 		recovered := time.Now()
 		checkOnlyDesiredFlows(t, l)
 		t.Logf("converged %v after ovs-vswitchd restarted", time.Since(recovered).Round(10*time.Millisecond))
@@ -520,4 +518,37 @@ func runInNS(ctx context.Context, ns, script string) (string, error) {
 	cmd.Stdin = strings.NewReader(script)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// startVswitchdAgain restarts a killed ovs-vswitchd. A SIGKILLed
+// multi-threaded daemon can look gone (its main thread a zombie) while its
+// other threads still hold the pid file lock, so a refused start is
+// retried for a bounded time.
+func startVswitchdAgain(t *testing.T, h *cluster.Host) {
+	t.Helper()
+	var last error
+	err := cluster.WaitFor(context.Background(), func() (bool, error) {
+		last = h.StartVswitchd()
+		return last == nil, nil
+	}, 20*time.Second)
+	if err != nil {
+		t.Fatalf("restarting ovs-vswitchd on %s: %v (last: %v)", h.Name, err, last)
+	}
+}
+
+// waitReconnected waits until host's switch has a session newer than
+// after and that session has converged.
+func waitReconnected(t *testing.T, l *lab, h *cluster.Host, after time.Time, limit time.Duration) {
+	t.Helper()
+	err := cluster.WaitFor(context.Background(), func() (bool, error) {
+		st, err := l.status()
+		if err != nil {
+			return false, nil
+		}
+		s, ok := switchOf(st, h.Name)
+		return ok && s.Connected && s.Since.After(after) && s.Reconciles > 0 && !s.Pending && s.LastError == "", nil
+	}, limit)
+	if err != nil {
+		t.Fatalf("%s did not reconnect and converge: %v\n%s", h.Name, err, l.ctl.LogTail(20))
+	}
 }

@@ -218,28 +218,31 @@ func TestSoak(t *testing.T) {
 				if err := host.KillVswitchd(); err != nil {
 					t.Fatal(err)
 				}
-				if err := host.StartVswitchd(); err != nil {
-					t.Fatal(err)
-				}
+				startVswitchdAgain(t, host)
+				waitReconnected(t, l, host, w.start, 60*time.Second)
 				converge(w.what)
 				w.end = time.Now().Add(2 * time.Second)
 				windows = append(windows, w)
 			case 1:
 				w := window{host: host, start: time.Now(), what: "set-controller toggle"}
 				toggleController(t, host, l.ofAddr)
+				waitReconnected(t, l, host, w.start, 60*time.Second)
 				converge(w.what)
 				w.end = time.Now().Add(2 * time.Second)
 				windows = append(windows, w)
 			case 2:
+				blocked := time.Now()
 				blockControllerPort(t, l, host, 20*time.Second)
+				waitReconnected(t, l, host, blocked, 60*time.Second)
 				converge("controller port blocked 20s")
 			}
 		case 5: // a stray flow planted behind the controller's back is removed on the next flap
 			if out, err := host.Ofctl("br-loris", "add-flow", "cookie="+strayCookie+",table=0,priority=1,dl_type=0x88b5,actions=drop"); err != nil {
 				t.Fatalf("add-flow: %v\n%s", err, out)
 			}
+			w := window{host: host, start: time.Now(), what: "set-controller toggle"}
 			toggleController(t, host, l.ofAddr)
-			w := window{host: host, start: time.Now().Add(-time.Second), what: "set-controller toggle"}
+			waitReconnected(t, l, host, w.start, 60*time.Second)
 			converge("stray flow + toggle")
 			w.end = time.Now().Add(2 * time.Second)
 			windows = append(windows, w)
