@@ -241,6 +241,9 @@ func (c *Controller) Detach(id string) (topology.Attachment, error) {
 		}
 		return func(tx store.Tx) error { return tx.DeleteAttachment(id) }, nil
 	})
+	if err == nil {
+		c.refreshLearnedGauges() // its learned MACs left with it
+	}
 	return out, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
 	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
 )
@@ -76,6 +77,11 @@ func newLearner(s *session) *learner {
 // packetIn runs on the connection's read loop: copy and enqueue, never
 // block.
 func (l *learner) packetIn(m *ofproto.PacketIn) {
+	// Only the punt flows send packets here on purpose; anything else
+	// (another controller's flow, a table-miss) is not learned from.
+	if policy.CookieKindOf(m.Cookie) != policy.KindUnknownSource || !policy.IsLorisCookie(m.Cookie) {
+		return
+	}
 	port, ok := m.InPort()
 	if !ok || len(m.Data) == 0 {
 		return
@@ -328,7 +334,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 	if err != nil {
 		return nil, err
 	}
-	pods := map[string]bool{}
+	learned := false
 	for i, o := range outcomes {
 		if !o.New {
 			continue
@@ -336,7 +342,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 		r := reqs[i]
 		switch o.Result {
 		case topology.LearnBound:
-			pods[r.att.Pod] = true
+			learned = true
 			c.events.publish(Event{Kind: EventLearn, Pod: r.att.Pod, MAC: r.mac.String(), Host: r.att.Host,
 				Port: r.att.Port, AttachmentID: r.att.ID,
 				Message: fmt.Sprintf("learned %s on %s/%s (port %s) in pod %s", r.mac, r.att.Host, r.att.Container, r.att.Port, r.att.Pod)})
@@ -348,7 +354,9 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 					r.mac, r.att.Host, r.att.Container, r.att.Port, r.att.Pod, o.Binding.Host, o.Binding.Port)})
 		}
 	}
-	c.updateLearnedGauges(pods)
+	if learned {
+		c.refreshLearnedGauges()
+	}
 	return outcomes, nil
 }
 
@@ -388,28 +396,26 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 	if err != nil {
 		return id, err
 	}
-	pods := map[string]bool{}
 	for _, b := range released {
-		pods[b.Pod] = true
 		c.events.publish(Event{Kind: EventRelease, Pod: b.Pod, MAC: b.MAC.String(), Host: b.Host, Port: b.Port,
 			AttachmentID: b.AttachmentID,
 			Message:      fmt.Sprintf("released %s in pod %s: port %s left %s", b.MAC, b.Pod, b.Port, b.Host)})
 	}
-	c.updateLearnedGauges(pods)
+	if len(released) > 0 {
+		c.refreshLearnedGauges()
+	}
 	return id, nil
 }
 
-func (c *Controller) updateLearnedGauges(pods map[string]bool) {
-	if len(pods) == 0 {
-		return
-	}
+// refreshLearnedGauges sets every pod's learned-MAC gauge from the model.
+func (c *Controller) refreshLearnedGauges() {
 	snap := c.Snapshot()
 	counts := map[string]int{}
 	for _, b := range snap.Learned {
 		counts[b.Pod]++
 	}
-	for pod := range pods {
-		c.metrics.SetLearnedMACs(pod, counts[pod])
+	for _, p := range snap.Pods {
+		c.metrics.SetLearnedMACs(p.Name, counts[p.Name])
 	}
 }
 

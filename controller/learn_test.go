@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
 	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
 )
@@ -160,5 +162,33 @@ func TestEventsAPIFollow(t *testing.T) {
 	c.events.publish(Event{Kind: EventConflict, Message: "two"})
 	if e := read(); e.Message != "two" || e.Seq != 2 {
 		t.Fatalf("live %+v", e)
+	}
+}
+
+// The read loop side of the learner: only punt-flow packet-ins are queued,
+// copied (the read buffer is reused), and a full queue drops instead of
+// blocking.
+func TestLearnerQueuesOnlyPuntsWithoutBlocking(t *testing.T) {
+	l := newLearner(&session{})
+	frame := []byte("\xff\xff\xff\xff\xff\xff\x02\x11\x22\x33\x44\x55\x08\x06")
+	punt := func(cookie uint64) *ofproto.PacketIn {
+		return &ofproto.PacketIn{Cookie: cookie, Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(7)}}, Data: frame}
+	}
+	l.packetIn(punt(policy.Cookie(policy.KindMiss, 0)))
+	l.packetIn(punt(0x1234))
+	if len(l.queue) != 0 {
+		t.Fatalf("queued %d packet-ins that no punt flow sent", len(l.queue))
+	}
+	l.packetIn(punt(policy.Cookie(policy.KindUnknownSource, 1)))
+	frame[6] = 0xee
+	it := <-l.queue
+	if it.port != 7 || it.data[6] != 0x02 {
+		t.Fatalf("queued %+v (port 7, copied data wanted)", it)
+	}
+	for range learnQueueLen + 5 {
+		l.packetIn(punt(policy.Cookie(policy.KindUnknownSource, 1)))
+	}
+	if len(l.queue) != learnQueueLen || l.dropped.Load() != 5 {
+		t.Fatalf("queue %d dropped %d, want %d and 5", len(l.queue), l.dropped.Load(), learnQueueLen)
 	}
 }
