@@ -442,10 +442,13 @@ func TestSwitchFlaps(t *testing.T) {
 
 	t.Run("set-controller toggled", func(t *testing.T) {
 		plantStray(h1)
+		toggled := time.Now()
 		toggleController(t, h1, l.ofAddr)
 		toggleController(t, h2, l.ofAddr)
 		newMember(h1, "blue")
 		recovered := time.Now()
+		waitReconnected(t, l, h1, toggled, 30*time.Second)
+		waitReconnected(t, l, h2, toggled, 30*time.Second)
 		checkOnlyDesiredFlows(t, l)
 		t.Logf("converged %v after set-controller was toggled on both hosts", time.Since(recovered).Round(10*time.Millisecond))
 		checkMatrix(t, l, ctrs)
