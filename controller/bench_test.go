@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,6 +293,10 @@ func BenchmarkScaleAttachmentChange(b *testing.B) {
 	w.connect(b, hosts)
 	runtime.GC()
 	rss1, heap1 := rssBytes(b), heapInuse()
+	if path := os.Getenv("LORIS_BENCH_HEAPPROFILE"); path != "" {
+		// What the connected switches cost, for go tool pprof.
+		writeHeapProfile(b, path)
+	}
 
 	a := topology.Attachment{Host: host, Container: "bench-extra", IfName: "eth0", Pod: pod, IP: netip.MustParsePrefix("11.0.0.1/8")}
 	// The new attachment's port must exist on the switch for its flows to
@@ -354,6 +359,18 @@ func (w *scaleWorld) reconciles() uint64 {
 		s.mu.Unlock()
 	}
 	return n
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	b.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func heapInuse() int64 {
