@@ -52,6 +52,7 @@ func BenchmarkResync100k(b *testing.B) {
 		sw := h1Status(b, l.waitSettled(10*time.Minute), h1.Name)
 		program := sw.LastReconcile.Sub(sw.Since)
 		programMods := sw.FlowAdds + sw.FlowDeletes
+		b.Logf("h1 programming session: since %v, last reconcile %v, reconciles %d", sw.Since, sw.LastReconcile, sw.Reconciles)
 
 		// Restart with everything in place: the resync.
 		if err := l.ctl.Stop(); err != nil {
@@ -68,6 +69,7 @@ func BenchmarkResync100k(b *testing.B) {
 		b.ReportMetric(float64(resync.Milliseconds()), "resync-ms")
 		b.ReportMetric(float64(sw.FlowAdds+sw.FlowDeletes), "resync-flow-mods")
 		b.ReportMetric(float64(sw.GroupMods), "resync-group-mods")
+		b.Logf("h1 resync session: since %v, last reconcile %v, reconciles %d", sw.Since, sw.LastReconcile, sw.Reconciles)
 		b.Logf("h1: flows %d (dumped %d, groups %d); bundle add-flows %v; loris programming %v (%d flow mods); resync %v with %d flow mods, %d group mods",
 			flows, tables.flows, tables.groups, bundle, program, programMods, resync, sw.FlowAdds+sw.FlowDeletes, sw.GroupMods)
 	}
