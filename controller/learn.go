@@ -274,7 +274,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(reinject) == 0 {
 		return
 	}
-	if !l.waitReconciled(ctx, s.wantGen.Load()) {
+	if !s.c.waitLearnedInstalled(ctx, s) {
 		return
 	}
 	sent := 0
@@ -291,6 +291,26 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 			}
 		}
 	}
+}
+
+// waitLearnedInstalled waits until the switch of s has applied the latest
+// model change (without that the re-injected frame would be punted
+// again), and then, within the same bound, until the other switches have
+// too: a reply to the re-injected frame must not meet a switch that still
+// answers ARP for the sender with its old MAC.
+func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session) bool {
+	ctx, cancel := context.WithTimeout(ctx, reinjectTimeout)
+	defer cancel()
+	if !s.learn.waitReconciled(ctx, s.wantGen.Load()) {
+		return false
+	}
+	_, sessions := c.snapshotAndSessions()
+	for _, other := range sessions {
+		if other != s && other.learn != nil {
+			other.learn.waitReconciled(ctx, other.wantGen.Load())
+		}
+	}
+	return true
 }
 
 // learnMACs applies a batch of learn requests in one model update and
