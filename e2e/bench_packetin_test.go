@@ -18,6 +18,8 @@ import (
 	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
 	"github.com/lorispack/loris/controller"
 	"github.com/lorispack/loris/e2e/cluster"
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
 	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
 )
@@ -49,7 +51,10 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 	}
 	base := ofbench.RunConfig{Switches: switches, PortsPerSwitch: ports, DatapathIDBase: 0x10b0000,
 		Warmup: time.Second, Duration: 5 * time.Second, ReadyQuiet: 300 * time.Millisecond, ReadyTimeout: time.Minute,
-		Load: ofbench.LoadConfig{Timeout: time.Second, MACsPerPort: topology.MaxLearnedPerAttachment, Reason: 1}}
+		// The cookie of loris's punt flow, which loris checks (it learns
+		// only from packets its punt flows sent); os-ken ignores it.
+		Load: ofbench.LoadConfig{Timeout: time.Second, MACsPerPort: topology.MaxLearnedPerAttachment, Reason: ofproto.PacketInReasonAction,
+			TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, 0)}}
 	for b.Loop() {
 		results := map[string]map[string]ofbench.Result{}
 		for _, peer := range []struct {

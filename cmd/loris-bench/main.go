@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
+	"github.com/lorispack/loris/policy"
 )
 
 // report is the --json output.
@@ -70,7 +71,7 @@ func run(args []string, stdout io.Writer) error {
 	dpidBase := fs.Uint64("dpid-base", 0x10b0000, "datapath id of the first switch")
 	reason := fs.Uint("reason", 1, "PACKET_IN reason (0 no match, 1 action)")
 	tableID := fs.Uint("table", 0, "PACKET_IN table id")
-	cookie := fs.Uint64("cookie", 0, "PACKET_IN cookie")
+	cookie := fs.Uint64("cookie", 0, "PACKET_IN cookie (with --loris-api, default: the cookie of loris's unknown-source punt flow, which loris requires)")
 	quiet := fs.Duration("ready-quiet", 300*time.Millisecond, "a switch is ready once the controller read its ports and then sent nothing for this long")
 	lorisAPI := fs.String("loris-api", "", "register switches and ports with this loris API (http://HOST:PORT) first")
 	lorisToken := fs.String("loris-token", "", "bearer token for --loris-api")
@@ -100,6 +101,11 @@ func run(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *lorisAPI != "" {
+		cookieSet := false
+		fs.Visit(func(f *flag.Flag) { cookieSet = cookieSet || f.Name == "cookie" })
+		if !cookieSet {
+			cfg.Load.Cookie = policy.Cookie(policy.KindUnknownSource, 0)
+		}
 		reg := &lorisRegistrar{base: *lorisAPI, token: *lorisToken}
 		if err := reg.register(ctx, cfg, *pods); err != nil {
 			return fmt.Errorf("registering with loris: %w", err)
