@@ -489,3 +489,74 @@ func BenchmarkAttachBolt(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(2*b.N)/1000, "ms/change")
 }
+
+// BenchmarkBatchAttach10Hosts: the batch of the flow-programming e2e
+// benchmark in process, for profiling: 10 emulated switches with 100 ports
+// each, bbolt store, 1,000 attachments in 10 pods added one API call at a
+// time, until every switch has confirmed its flows.
+func BenchmarkBatchAttach10Hosts(b *testing.B) {
+	const hosts, perHost, pods = 10, 100, 10
+	for b.Loop() {
+		b.StopTimer()
+		st, err := store.OpenBolt(b.TempDir()+"/loris.db", store.BoltOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := New(Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := &scaleWorld{c: c, ports: map[string][]ofproto.Port{}, switches: map[string]*ofbench.Switch{}}
+		var names []string
+		for i := range hosts {
+			h := topology.Host{Name: fmt.Sprintf("h%d", i), DatapathID: topology.DatapathID(i + 1),
+				TunnelIP: netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 1)}), Tunnel: topology.TunnelVXLAN}
+			if _, _, err := c.AddHost(h); err != nil {
+				b.Fatal(err)
+			}
+			w.state.Hosts = append(w.state.Hosts, h)
+			names = append(names, h.Name)
+			w.ports[h.Name] = []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}}
+			for p := range perHost {
+				w.ports[h.Name] = append(w.ports[h.Name], ofproto.Port{PortNo: uint32(p + 2), Name: fmt.Sprintf("bp%d", p)})
+			}
+		}
+		for p := range pods {
+			if _, err := c.AddPod(fmt.Sprintf("p%d", p), 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.connect(b, names)
+		b.StartTimer()
+		for n := range hosts * perHost {
+			m := n + 1
+			if _, err := c.Attach(topology.Attachment{Host: fmt.Sprintf("h%d", n/perHost), Container: fmt.Sprintf("b%d", n), IfName: "eth0",
+				Port: fmt.Sprintf("bp%d", n%perHost), Pod: fmt.Sprintf("p%d", n%pods),
+				IP: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(100 + m>>16), byte(m >> 8), byte(m)}), 8)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.waitConverged(b, 10*time.Minute)
+		b.StopTimer()
+		flows := 0
+		for _, s := range w.sessions() {
+			s.mu.Lock()
+			flows += s.stats.Flows
+			s.mu.Unlock()
+		}
+		b.ReportMetric(float64(flows), "flows")
+		b.ReportMetric(float64(flows)/b.Elapsed().Seconds(), "flows/s")
+		st.Close()
+		b.StartTimer()
+	}
+}
+
+func (w *scaleWorld) sessions() []*session {
+	w.c.mu.Lock()
+	defer w.c.mu.Unlock()
+	out := make([]*session, 0, len(w.c.sessions))
+	for _, s := range w.c.sessions {
+		out = append(out, s)
+	}
+	return out
+}
