@@ -275,9 +275,11 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		return
 	}
 	if !s.c.waitLearnedInstalled(ctx, s) {
+		s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(reinject))
 		return
 	}
 	sent := 0
+	defer func() { s.log.Debug("re-injected learned frames", "frames", sent) }()
 	for _, r := range reinject {
 		for _, data := range r.frames {
 			if sent == reinjectMax {
