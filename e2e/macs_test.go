@@ -400,6 +400,15 @@ func TestMACFlood(t *testing.T) {
 	t.Logf("attach-to-ping, flooder's switch (%s -> %s): %s idle, %s during the flood", h[0].Name, h[1].Name, idleOwn, floodOwn)
 	t.Logf("API status during the flood answered in %s; MACs learned from the flood: %d (limit event: %v)", apiLatency, learned, limit)
 	t.Logf("meter stats on %s:\n%s", h[0].Name, meters)
+	var took []string
+	for _, line := range strings.Split(l.ctl.LogTail(400), "\n") {
+		if strings.Contains(line, "msg=reconciled") && strings.Contains(line, "host="+h[0].Name+" ") {
+			if i := strings.Index(line, "took="); i >= 0 {
+				took = append(took, line[i+len("took="):])
+			}
+		}
+	}
+	t.Logf("reconciliations of the flooder's switch %s (controller side, last %d): %s", h[0].Name, min(len(took), 8), strings.Join(took[max(0, len(took)-8):], " "))
 	if learned > 16 {
 		t.Errorf("learned %d MACs from one port, limit is 16", learned)
 	}
