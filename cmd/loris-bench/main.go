@@ -94,8 +94,8 @@ func run(args []string, stdout io.Writer) error {
 	default:
 		return fmt.Errorf("--mode %q: want throughput or latency", *mode)
 	}
-	if *switches < 1 || *switches > 1<<16 || *ports < 1 || *ports > 1000 {
-		return errors.New("--switches must be 1..65536 and --ports 1..1000")
+	if *switches < 1 || *switches > 1<<16 || *ports < 1 || *ports > 60000 {
+		return errors.New("--switches must be 1..65536 and --ports 1..60000")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -260,3 +260,45 @@ func TestFrameIsWellFormed(t *testing.T) {
 		t.Error("source MACs collide across switches")
 	}
 }
+
+func TestManyPortsSpanSeveralReplies(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			accepted <- nc
+		}
+	}()
+	s, err := Dial(context.Background(), ln.Addr().String(), SwitchConfig{DatapathID: 1, Ports: SwitchPorts(0, 1500)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var nc net.Conn
+	select {
+	case nc = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection")
+	}
+	c := ofproto.NewConn(nc, ofproto.ConnOptions{})
+	defer c.Close()
+	go c.Serve(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	replies, err := c.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.PortDescRequest{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range replies {
+		n += len(r.Body.(*ofproto.PortDescReply).Ports)
+	}
+	if n != 1500 || len(replies) < 3 {
+		t.Errorf("%d ports in %d replies, want 1500 in 3", n, len(replies))
+	}
+}

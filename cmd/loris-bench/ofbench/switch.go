@@ -196,7 +196,16 @@ func (s *Switch) multipart(c *ofproto.Conn, h ofproto.Header, m *ofproto.Multipa
 	switch m.Body.MultipartType() {
 	case ofproto.MultipartPortDesc:
 		defer s.portDescOnce.Do(func() { close(s.portDescAnswered) })
-		body = &ofproto.PortDescReply{Ports: s.cfg.Ports}
+		// A message holds at most 64 KiB: 512 ports (32 KiB) per part.
+		const perPart = 512
+		ports := s.cfg.Ports
+		for len(ports) > perPart {
+			if err := c.Reply(h, &ofproto.MultipartReply{Flags: ofproto.MultipartReplyMore, Body: &ofproto.PortDescReply{Ports: ports[:perPart]}}); err != nil {
+				return err
+			}
+			ports = ports[perPart:]
+		}
+		body = &ofproto.PortDescReply{Ports: ports}
 	case ofproto.MultipartDesc:
 		body = &ofproto.DescReply{MfrDesc: "loris-bench", HWDesc: "emulated", SWDesc: "loris-bench", DPDesc: "loris-bench switch"}
 	default:
