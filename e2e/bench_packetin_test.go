@@ -97,14 +97,14 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		b.ReportMetric(ot.Rate(), "osken-pktin/s")
 		b.ReportMetric(lt.Rate(), "loris-pktin/s")
 		b.ReportMetric(lt.Rate()/ot.Rate(), "loris/osken")
-		b.ReportMetric(us(ol.Percentile(0.5)), "osken-p50-us")
-		b.ReportMetric(us(ol.Percentile(0.99)), "osken-p99-us")
-		b.ReportMetric(us(ll.Percentile(0.5)), "loris-p50-us")
-		b.ReportMetric(us(ll.Percentile(0.99)), "loris-p99-us")
+		b.ReportMetric(benchMicros(ol.Percentile(0.5)), "osken-p50-us")
+		b.ReportMetric(benchMicros(ol.Percentile(0.99)), "osken-p99-us")
+		b.ReportMetric(benchMicros(ll.Percentile(0.5)), "loris-p50-us")
+		b.ReportMetric(benchMicros(ll.Percentile(0.99)), "loris-p99-us")
 	}
 }
 
-func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+func benchMicros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // freeLoopbackAddr returns a loopback TCP address nothing listens on.
 func freeLoopbackAddr(b *testing.B) string {
