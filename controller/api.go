@@ -162,8 +162,20 @@ func (c *Controller) Handler() http.Handler {
 
 	mux.HandleFunc("GET /v1/attachments", func(w http.ResponseWriter, r *http.Request) {
 		pod, host := r.URL.Query().Get("pod"), r.URL.Query().Get("host")
+		// Narrow by the indexed filter first: the full list copies every
+		// attachment.
+		snap := c.Snapshot()
+		var list []topology.Attachment
+		switch {
+		case host != "":
+			list = snap.AttachmentsOn(host)
+		case pod != "":
+			list = snap.Members(pod)
+		default:
+			list = snap.AttachmentList()
+		}
 		out := []topology.Attachment{}
-		for _, a := range c.Snapshot().Attachments {
+		for _, a := range list {
 			if (pod == "" || a.Pod == pod) && (host == "" || a.Host == host) {
 				out = append(out, a)
 			}

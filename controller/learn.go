@@ -389,10 +389,8 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 	var released []topology.Binding
 	var cleared []topology.Conflict
 	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
-		for _, a := range m.State().Attachments {
-			if a.Host == host && a.Port == port {
-				id = a.ID
-			}
+		if a, ok := m.AttachmentOnPort(host, port); ok {
+			id = a.ID
 		}
 		if id == "" {
 			return nil, nil
@@ -432,12 +430,8 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 // refreshLearnedGauges sets every pod's learned-MAC gauge from the model.
 func (c *Controller) refreshLearnedGauges() {
 	snap := c.Snapshot()
-	counts := map[string]int{}
-	for _, b := range snap.Learned {
-		counts[b.Pod]++
-	}
 	for _, p := range snap.Pods {
-		c.metrics.SetLearnedMACs(p.Name, counts[p.Name])
+		c.metrics.SetLearnedMACs(p.Name, snap.LearnedCount(p.Name))
 	}
 }
 

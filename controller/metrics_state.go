@@ -52,12 +52,8 @@ func (sc stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descHosts, float64(len(snap.Hosts)))
 	gauge(descPods, float64(len(snap.Pods)))
-	members := map[string]int{}
-	for _, a := range snap.Attachments {
-		members[a.Pod]++
-	}
 	for _, p := range snap.Pods {
-		gauge(descPodAttachments, float64(members[p.Name]), p.Name)
+		gauge(descPodAttachments, float64(snap.MemberCount(p.Name)), p.Name)
 	}
 
 	connected := map[topology.DatapathID]bool{}

@@ -186,7 +186,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 		snap := m.Snapshot()
 		net := newNetwork(snap, ports)
 		atPort := map[delivery]topology.Attachment{}
-		for _, a := range snap.Attachments {
+		for _, a := range snap.AttachmentList() {
 			if n, ok := ports[a.Host][a.Port]; ok {
 				atPort[delivery{a.Host, n}] = a
 			}
@@ -229,7 +229,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			checked++
 		}
 
-		for _, src := range snap.Attachments {
+		for _, src := range snap.AttachmentList() {
 			port, plugged := ports[src.Host][src.Port]
 			if !plugged {
 				continue
@@ -242,7 +242,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			}
 			// Unicast to every MAC in use anywhere, plus one nobody has.
 			dsts := []topology.MAC{stranger}
-			for _, d := range snap.Attachments {
+			for _, d := range snap.AttachmentList() {
 				dsts = append(dsts, macsOf(snap, d)...)
 			}
 			for _, dst := range dsts {
@@ -269,7 +269,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			// valid elsewhere: it goes to the controller (to be learned)
 			// unless the controller refused it on this port.
 			own := macsOf(snap, src)
-			for _, forged := range []topology.MAC{stranger, snap.Attachments[rng.IntN(len(snap.Attachments))].MAC} {
+			for _, forged := range []topology.MAC{stranger, snap.AttachmentList()[rng.IntN(len(snap.AttachmentList()))].MAC} {
 				if slices.Contains(own, forged) {
 					continue
 				}
@@ -295,7 +295,7 @@ func TestPropertyIsolationAndDelivery(t *testing.T) {
 			// ARP requests for a pod member's IP are answered on the spot
 			// with that member's MAC; anything else floods in the pod.
 			if src.IP.Addr().Is4() {
-				for _, target := range snap.Attachments {
+				for _, target := range snap.AttachmentList() {
 					tpa := target.IP.Addr()
 					if !tpa.Is4() {
 						continue

@@ -1,13 +1,11 @@
 package topology
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 )
 
@@ -93,8 +91,11 @@ func (m *Model) Attach(a Attachment) (Attachment, error) {
 
 // describe names an attachment in error messages as host/container.
 func (m *Model) describe(id string) string {
-	a := m.attachments[id]
-	return a.Host + "/" + a.Container
+	r, ok := m.attachments[id]
+	if !ok {
+		return "/"
+	}
+	return r.Host + "/" + r.Container
 }
 
 func validateAttachmentFields(a Attachment) error {
@@ -183,28 +184,39 @@ func (m *Model) generateMAC(a Attachment) (MAC, error) {
 
 // Detach removes an attachment by id and returns it.
 func (m *Model) Detach(id string) (Attachment, error) {
-	a, ok := m.attachments[id]
+	r, ok := m.attachments[id]
 	if !ok {
 		return Attachment{}, fmt.Errorf("attachment %q: %w", id, ErrNotFound)
 	}
-	m.removeAttachment(a)
-	return a, nil
+	m.removeAttachment(r.Attachment)
+	return r.Attachment, nil
 }
 
 // FindAttachment looks an attachment up by the names it was attached with.
 func (m *Model) FindAttachment(host, container, ifname string) (Attachment, bool) {
-	a, ok := m.attachments[AttachmentID(host, container, ifname)]
-	return a, ok
+	return m.Attachment(AttachmentID(host, container, ifname))
 }
 
 // Attachment looks an attachment up by id.
 func (m *Model) Attachment(id string) (Attachment, bool) {
-	a, ok := m.attachments[id]
-	return a, ok
+	r, ok := m.attachments[id]
+	if !ok {
+		return Attachment{}, false
+	}
+	return r.Attachment, true
+}
+
+// AttachmentOnPort returns the attachment plugged into port on host.
+func (m *Model) AttachmentOnPort(host, port string) (Attachment, bool) {
+	id, ok := m.portOnHost[hostPort{host, port}]
+	if !ok {
+		return Attachment{}, false
+	}
+	return m.Attachment(id)
 }
 
 func (m *Model) insertAttachment(a Attachment) {
-	m.attachments[a.ID] = a
+	m.putRecord(&record{Attachment: a})
 	m.macInPod[podMAC{a.Pod, a.MAC}] = a.ID
 	m.ipInPod[podIP{a.Pod, a.IP.Addr()}] = a.ID
 	m.portOnHost[hostPort{a.Host, a.Port}] = a.ID
@@ -212,12 +224,8 @@ func (m *Model) insertAttachment(a Attachment) {
 
 func (m *Model) removeAttachment(a Attachment) {
 	m.releaseAll(a)
-	delete(m.attachments, a.ID)
+	m.dropRecord(a.ID)
 	delete(m.macInPod, podMAC{a.Pod, a.MAC})
 	delete(m.ipInPod, podIP{a.Pod, a.IP.Addr()})
 	delete(m.portOnHost, hostPort{a.Host, a.Port})
-}
-
-func sortAttachments(as []Attachment) {
-	slices.SortFunc(as, func(a, b Attachment) int { return cmp.Compare(a.ID, b.ID) })
 }

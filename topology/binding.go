@@ -96,10 +96,11 @@ type attachmentMAC struct {
 // refused with a Conflict; the MAC of the attachment itself or one it
 // already learned changes nothing.
 func (m *Model) Learn(id string, mac MAC) (LearnOutcome, error) {
-	a, ok := m.attachments[id]
+	r, ok := m.attachments[id]
 	if !ok {
 		return LearnOutcome{}, fmt.Errorf("learn %s: attachment %q: %w", mac, id, ErrNotFound)
 	}
+	a := r.Attachment
 	if err := mac.ValidateUnicast(); err != nil {
 		return LearnOutcome{}, fmt.Errorf("learn on %s/%s: %w", a.Host, a.Container, err)
 	}
@@ -112,7 +113,7 @@ func (m *Model) Learn(id string, mac MAC) (LearnOutcome, error) {
 		if c, exists := m.conflicts[key]; exists {
 			return LearnOutcome{Result: LearnRefused, Binding: hb, Conflict: c}, nil
 		}
-		if m.conflictCount[id] >= MaxConflictsPerAttachment {
+		if len(r.conflicts) >= MaxConflictsPerAttachment {
 			return LearnOutcome{Result: LearnLimited}, nil
 		}
 		c := Conflict{Pod: a.Pod, MAC: mac, Host: a.Host, AttachmentID: id, Port: a.Port,
@@ -120,7 +121,7 @@ func (m *Model) Learn(id string, mac MAC) (LearnOutcome, error) {
 		m.insertConflict(c)
 		return LearnOutcome{Result: LearnRefused, Binding: hb, Conflict: c, New: true}, nil
 	}
-	if m.learnedCount[id] >= MaxLearnedPerAttachment {
+	if len(r.learned) >= MaxLearnedPerAttachment {
 		return LearnOutcome{Result: LearnLimited}, nil
 	}
 	b := Binding{Pod: a.Pod, MAC: mac, Host: a.Host, AttachmentID: id, Port: a.Port, Learned: true,
@@ -134,19 +135,18 @@ func (m *Model) Learn(id string, mac MAC) (LearnOutcome, error) {
 // attachments had over the released MACs are cleared too, so those ports
 // may learn them. It returns what was removed.
 func (m *Model) ReleaseLearned(id string) ([]Binding, []Conflict) {
-	var released []Binding
-	for key, b := range m.learned {
-		if b.AttachmentID == id {
-			released = append(released, b)
-			m.removeLearned(key)
-		}
+	r, ok := m.attachments[id]
+	if !ok || len(r.learned)+len(r.conflicts) == 0 {
+		return nil, nil
 	}
-	var cleared []Conflict
-	for key, c := range m.conflicts {
-		if c.AttachmentID == id {
-			cleared = append(cleared, c)
-			m.removeConflict(key)
-		}
+	released := slices.Clone(r.learned)
+	cleared := slices.Clone(r.conflicts)
+	m.putRecord(r.with(nil, nil))
+	for _, b := range released {
+		m.forgetLearned(b)
+	}
+	for _, c := range cleared {
+		m.forgetConflict(c)
 	}
 	for _, b := range released {
 		cleared = append(cleared, m.clearConflictsOver(b.Pod, b.MAC)...)
@@ -160,11 +160,12 @@ func (m *Model) ReleaseLearned(id string) ([]Binding, []Conflict) {
 // gone.
 func (m *Model) clearConflictsOver(pod string, mac MAC) []Conflict {
 	var cleared []Conflict
-	for key, c := range m.conflicts {
-		if c.Pod == pod && c.MAC == mac {
-			cleared = append(cleared, c)
-			m.removeConflict(key)
-		}
+	for id := range m.conflictsOver[podMAC{pod, mac}] {
+		c := m.conflicts[attachmentMAC{id, mac}]
+		cleared = append(cleared, c)
+		r := m.attachments[id]
+		m.putRecord(r.with(r.learned, withoutMAC(r.conflicts, mac, conflictMAC)))
+		m.forgetConflict(c)
 	}
 	return cleared
 }
@@ -172,8 +173,8 @@ func (m *Model) clearConflictsOver(pod string, mac MAC) []Conflict {
 // Bindings returns every binding, static and learned, sorted by pod, MAC.
 func (m *Model) Bindings() []Binding {
 	out := make([]Binding, 0, len(m.attachments)+len(m.learned))
-	for _, a := range m.attachments {
-		out = append(out, staticBinding(a))
+	for _, r := range m.attachments {
+		out = append(out, staticBinding(r.Attachment))
 	}
 	for _, b := range m.learned {
 		out = append(out, b)
@@ -202,11 +203,11 @@ func (m *Model) BindingOf(pod string, mac MAC) (Binding, bool) {
 }
 
 func (m *Model) binding(id string, mac MAC) Binding {
-	a := m.attachments[id]
-	if a.MAC == mac {
-		return staticBinding(a)
+	r := m.attachments[id]
+	if r.MAC == mac {
+		return staticBinding(r.Attachment)
 	}
-	return m.learned[podMAC{a.Pod, mac}]
+	return m.learned[podMAC{r.Pod, mac}]
 }
 
 func staticBinding(a Attachment) Binding {
@@ -217,35 +218,66 @@ func (m *Model) insertLearned(b Binding) {
 	key := podMAC{b.Pod, b.MAC}
 	m.learned[key] = b
 	m.macInPod[key] = b.AttachmentID
-	m.learnedCount[b.AttachmentID]++
+	r := m.attachments[b.AttachmentID]
+	m.putRecord(r.with(withMAC(r.learned, b, bindingMAC), r.conflicts))
+	m.countLearned(b.Pod, 1)
 }
 
-func (m *Model) removeLearned(key podMAC) {
-	b, ok := m.learned[key]
-	if !ok {
-		return
-	}
+// forgetLearned drops b from the model's maps; the caller updates the
+// attachment's record.
+func (m *Model) forgetLearned(b Binding) {
+	key := podMAC{b.Pod, b.MAC}
 	delete(m.learned, key)
 	delete(m.macInPod, key)
-	if m.learnedCount[b.AttachmentID]--; m.learnedCount[b.AttachmentID] <= 0 {
-		delete(m.learnedCount, b.AttachmentID)
-	}
+	m.countLearned(b.Pod, -1)
 }
 
 func (m *Model) insertConflict(c Conflict) {
 	m.conflicts[attachmentMAC{c.AttachmentID, c.MAC}] = c
-	m.conflictCount[c.AttachmentID]++
+	over := podMAC{c.Pod, c.MAC}
+	if m.conflictsOver[over] == nil {
+		m.conflictsOver[over] = map[string]struct{}{}
+	}
+	m.conflictsOver[over][c.AttachmentID] = struct{}{}
+	r := m.attachments[c.AttachmentID]
+	m.putRecord(r.with(r.learned, withMAC(r.conflicts, c, conflictMAC)))
 }
 
-func (m *Model) removeConflict(key attachmentMAC) {
-	if _, ok := m.conflicts[key]; !ok {
-		return
-	}
-	delete(m.conflicts, key)
-	if m.conflictCount[key.id]--; m.conflictCount[key.id] <= 0 {
-		delete(m.conflictCount, key.id)
+// forgetConflict drops c from the model's maps; the caller updates the
+// attachment's record.
+func (m *Model) forgetConflict(c Conflict) {
+	delete(m.conflicts, attachmentMAC{c.AttachmentID, c.MAC})
+	over := podMAC{c.Pod, c.MAC}
+	delete(m.conflictsOver[over], c.AttachmentID)
+	if len(m.conflictsOver[over]) == 0 {
+		delete(m.conflictsOver, over)
 	}
 }
+
+func bindingMAC(b Binding) MAC   { return b.MAC }
+func conflictMAC(c Conflict) MAC { return c.MAC }
+
+// withMAC returns a new slice: s, sorted by MAC, with v added.
+func withMAC[T any](s []T, v T, mac func(T) MAC) []T {
+	k := mac(v)
+	i, _ := slices.BinarySearchFunc(s, k, func(e T, k MAC) int { return compareMAC(mac(e), k) })
+	return slices.Insert(slices.Clip(s), i, v)
+}
+
+// withoutMAC returns a new slice: s without the entry for k (nil if
+// nothing is left).
+func withoutMAC[T any](s []T, k MAC, mac func(T) MAC) []T {
+	i, found := slices.BinarySearchFunc(s, k, func(e T, k MAC) int { return compareMAC(mac(e), k) })
+	if !found {
+		return s
+	}
+	if len(s) == 1 {
+		return nil
+	}
+	return slices.Delete(slices.Clone(s), i, i+1)
+}
+
+func compareMAC(a, b MAC) int { return slices.Compare(a[:], b[:]) }
 
 // releaseAll removes everything attachment a learned or was refused, and
 // the conflicts others had over its MACs; used when a leaves the model.

@@ -1,63 +1,61 @@
 package topology
 
-// indexLearned builds the per-attachment indexes of learned bindings and
-// conflicts.
-func (s *Snapshot) indexLearned() {
-	s.learnedOf = make(map[string][]int, len(s.Learned))
-	for i, b := range s.Learned {
-		s.learnedOf[b.AttachmentID] = append(s.learnedOf[b.AttachmentID], i)
-	}
-	s.conflictsOf = make(map[string][]int, len(s.Conflicts))
-	for i, c := range s.Conflicts {
-		s.conflictsOf[c.AttachmentID] = append(s.conflictsOf[c.AttachmentID], i)
-	}
-}
-
 // LearnedOf returns the learned bindings of an attachment, sorted by MAC.
 func (s *Snapshot) LearnedOf(id string) []Binding {
-	idx := s.learnedOf[id]
-	out := make([]Binding, len(idx))
-	for i, j := range idx {
-		out[i] = s.Learned[j]
+	r, ok := s.all.get(id)
+	if !ok {
+		return []Binding{}
 	}
-	return out
+	return append(make([]Binding, 0, len(r.learned)), r.learned...)
 }
 
-// ConflictsOf returns the conflicts recorded against an attachment.
+// ConflictsOf returns the conflicts recorded against an attachment, sorted
+// by MAC.
 func (s *Snapshot) ConflictsOf(id string) []Conflict {
-	idx := s.conflictsOf[id]
-	out := make([]Conflict, len(idx))
-	for i, j := range idx {
-		out[i] = s.Conflicts[j]
+	r, ok := s.all.get(id)
+	if !ok {
+		return []Conflict{}
 	}
-	return out
+	return append(make([]Conflict, 0, len(r.conflicts)), r.conflicts...)
+}
+
+// LearnedCount returns how many learned bindings pod has ("" = all pods).
+func (s *Snapshot) LearnedCount(pod string) int {
+	if pod != "" {
+		return s.learnedIn[pod]
+	}
+	n := 0
+	for _, c := range s.learnedIn {
+		n += c
+	}
+	return n
+}
+
+// records returns the records of pod's members ("" = every attachment).
+func (s *Snapshot) records(pod string) idList {
+	if pod == "" {
+		return s.all
+	}
+	return s.inPod[pod]
 }
 
 // Bindings returns every binding, static and learned, of pod ("" = all
 // pods), sorted by pod and MAC.
 func (s *Snapshot) Bindings(pod string) []Binding {
 	var out []Binding
-	for _, a := range s.Attachments {
-		if pod == "" || a.Pod == pod {
-			out = append(out, staticBinding(a))
-		}
-	}
-	for _, b := range s.Learned {
-		if pod == "" || b.Pod == pod {
-			out = append(out, b)
-		}
-	}
+	s.records(pod).each(func(r *record) {
+		out = append(out, staticBinding(r.Attachment))
+		out = append(out, r.learned...)
+	})
 	sortBindings(out)
 	return out
 }
 
-// ConflictsIn returns the conflicts of pod ("" = all pods).
+// ConflictsIn returns the conflicts of pod ("" = all pods), sorted by pod,
+// MAC and attachment.
 func (s *Snapshot) ConflictsIn(pod string) []Conflict {
 	var out []Conflict
-	for _, c := range s.Conflicts {
-		if pod == "" || c.Pod == pod {
-			out = append(out, c)
-		}
-	}
+	s.records(pod).each(func(r *record) { out = append(out, r.conflicts...) })
+	sortConflicts(out)
 	return out
 }

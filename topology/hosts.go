@@ -67,15 +67,12 @@ func (m *Model) RemoveHost(name string, force bool) ([]Attachment, error) {
 		return nil, fmt.Errorf("host %q: %w", name, ErrNotFound)
 	}
 	var gone []Attachment
-	for _, a := range m.attachments {
-		if a.Host == name {
-			gone = append(gone, a)
+	if on := m.parts.onHost.get(name); on.Len() > 0 {
+		if !force {
+			return nil, fmt.Errorf("host %q has %d attachment(s); detach them or force: %w", name, on.Len(), ErrConflict)
 		}
+		gone = on.attachments()
 	}
-	if len(gone) > 0 && !force {
-		return nil, fmt.Errorf("host %q has %d attachment(s); detach them or force: %w", name, len(gone), ErrConflict)
-	}
-	sortAttachments(gone)
 	for _, a := range gone {
 		m.removeAttachment(a)
 	}
@@ -87,10 +84,12 @@ func (m *Model) insertHost(h Host) {
 	m.hosts[h.Name] = h
 	m.hostByDatapath[h.DatapathID] = h.Name
 	m.hostByTunnelIP[h.TunnelIP] = h.Name
+	m.parts.hosts = nil
 }
 
 func (m *Model) removeHost(h Host) {
 	delete(m.hosts, h.Name)
 	delete(m.hostByDatapath, h.DatapathID)
 	delete(m.hostByTunnelIP, h.TunnelIP)
+	m.parts.hosts = nil
 }

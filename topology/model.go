@@ -13,7 +13,7 @@ import (
 type Model struct {
 	hosts       map[string]Host
 	pods        map[string]Pod
-	attachments map[string]Attachment // by ID
+	attachments map[string]*record // by ID
 
 	// Indexes that keep uniqueness checks O(1) at 100k attachments.
 	hostByDatapath map[DatapathID]string
@@ -23,15 +23,16 @@ type Model struct {
 	ipInPod        map[podIP]string
 	portOnHost     map[hostPort]string
 
-	// MAC learning (binding.go): learned MACs are also in macInPod.
+	// MAC learning (binding.go): learned MACs are also in macInPod; each
+	// attachment's own record lists what it learned and was refused.
 	learned       map[podMAC]Binding
-	learnedCount  map[string]int // by attachment ID
 	conflicts     map[attachmentMAC]Conflict
-	conflictCount map[string]int // by attachment ID
+	conflictsOver map[podMAC]map[string]struct{} // IDs refused that MAC
+
+	parts partitions // what snapshots share (partitions.go)
 
 	now func() time.Time
 }
-
 type podMAC struct {
 	pod string
 	mac MAC
@@ -48,10 +49,17 @@ type hostPort struct {
 
 // New returns a Model holding only the default pod.
 func New() *Model {
-	m := &Model{
+	m := newEmpty()
+	m.insertPod(Pod{Name: DefaultPod, VNI: DefaultPodVNI})
+	return m
+}
+
+// newEmpty returns a Model without even the default pod.
+func newEmpty() *Model {
+	return &Model{
 		hosts:          map[string]Host{},
 		pods:           map[string]Pod{},
-		attachments:    map[string]Attachment{},
+		attachments:    map[string]*record{},
 		hostByDatapath: map[DatapathID]string{},
 		hostByTunnelIP: map[netip.Addr]string{},
 		podByVNI:       map[uint32]string{},
@@ -59,13 +67,11 @@ func New() *Model {
 		ipInPod:        map[podIP]string{},
 		portOnHost:     map[hostPort]string{},
 		learned:        map[podMAC]Binding{},
-		learnedCount:   map[string]int{},
 		conflicts:      map[attachmentMAC]Conflict{},
-		conflictCount:  map[string]int{},
+		conflictsOver:  map[podMAC]map[string]struct{}{},
+		parts:          newPartitions(),
 		now:            time.Now,
 	}
-	m.insertPod(Pod{Name: DefaultPod, VNI: DefaultPodVNI})
-	return m
 }
 
 // SetClock replaces the clock used to stamp Attachment.Created (tests).
@@ -115,12 +121,13 @@ func FromState(s State) (*Model, error) {
 	return m, nil
 }
 
-// State returns a deep copy of the model, sorted.
+// State returns a deep copy of the model, sorted. It copies every
+// attachment: use it to persist or load, not on every change.
 func (m *Model) State() State {
 	s := State{
 		Hosts:       make([]Host, 0, len(m.hosts)),
 		Pods:        make([]Pod, 0, len(m.pods)),
-		Attachments: make([]Attachment, 0, len(m.attachments)),
+		Attachments: m.parts.all.attachments(),
 	}
 	for _, h := range m.hosts {
 		s.Hosts = append(s.Hosts, h)
@@ -128,12 +135,8 @@ func (m *Model) State() State {
 	for _, p := range m.pods {
 		s.Pods = append(s.Pods, p)
 	}
-	for _, a := range m.attachments {
-		s.Attachments = append(s.Attachments, a)
-	}
 	slices.SortFunc(s.Hosts, func(a, b Host) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortFunc(s.Pods, func(a, b Pod) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortFunc(s.Attachments, func(a, b Attachment) int { return cmp.Compare(a.ID, b.ID) })
 	s.Learned, s.Conflicts = m.learnedState()
 	return s
 }

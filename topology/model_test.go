@@ -410,7 +410,7 @@ func TestSnapshot(t *testing.T) {
 	m.Detach(blue[0].ID)
 	m.RemoveHost("h3", false)
 
-	if len(snap.Hosts) != 3 || len(snap.Attachments) != 3 {
+	if len(snap.Hosts) != 3 || len(snap.AttachmentList()) != 3 {
 		t.Fatal("snapshot changed with the model")
 	}
 	if got := snap.HostsWithPod("blue"); !reflect.DeepEqual(got, []string{"h1", "h2"}) {

@@ -51,24 +51,23 @@ func (m *Model) DeletePod(name string, force bool) ([]Attachment, error) {
 		return nil, fmt.Errorf("pod %q: %w", name, ErrNotFound)
 	}
 	var gone []Attachment
-	for _, a := range m.attachments {
-		if a.Pod == name {
-			gone = append(gone, a)
+	if in := m.parts.inPod.get(name); in.Len() > 0 {
+		if !force {
+			return nil, fmt.Errorf("pod %q has %d member(s); detach them or force: %w", name, in.Len(), ErrConflict)
 		}
+		gone = in.attachments()
 	}
-	if len(gone) > 0 && !force {
-		return nil, fmt.Errorf("pod %q has %d member(s); detach them or force: %w", name, len(gone), ErrConflict)
-	}
-	sortAttachments(gone)
 	for _, a := range gone {
 		m.removeAttachment(a)
 	}
 	delete(m.pods, p.Name)
 	delete(m.podByVNI, p.VNI)
+	m.parts.pods = nil
 	return gone, nil
 }
 
 func (m *Model) insertPod(p Pod) {
 	m.pods[p.Name] = p
 	m.podByVNI[p.VNI] = p.Name
+	m.parts.pods = nil
 }
