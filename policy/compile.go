@@ -34,28 +34,75 @@ var (
 // bridge from the snapshot. It is pure and deterministic: the same inputs
 // always give the same FlowSet. A host missing from the snapshot gets only
 // the table-miss flows, which drop everything.
+//
+// The result is BaseFlows plus CompilePod of every pod with members on the
+// host, merged in FlowSet order: a pod's flows, groups and meters never
+// collide with another pod's or the base flows' (they match the pod's VNI
+// or a port of one of its members).
 func Compile(s *topology.Snapshot, host string, ports Ports) *FlowSet {
-	c := compiler{snap: s, ports: ports, fs: &FlowSet{}}
+	c := newCompiler(s, host, ports)
 	c.baseFlows()
-	if self, ok := s.Host(host); ok {
-		c.self = self
-		c.tun, c.hasTun = ports.number(TunnelPort)
-		if c.hasTun {
-			c.findPeers()
-		}
+	if c.known {
 		c.hostFlows()
 	}
 	sortFlowSet(c.fs)
 	return c.fs
 }
 
+// BaseFlows returns the flows every bridge holds whatever the topology
+// (table-miss flows and the ARP catch-all), in FlowSet order.
+func BaseFlows() *FlowSet {
+	c := compiler{fs: &FlowSet{}}
+	c.baseFlows()
+	sortFlowSet(c.fs)
+	return c.fs
+}
+
+// CompilePod computes the part of Compile(s, host, ports) that belongs to
+// one pod: its flows, groups and meters on host's bridge, in FlowSet order.
+// A pod without members on host (or a host or pod missing from the
+// snapshot) gives an empty set. It costs O(members of the pod + attachments
+// on the host), whatever the size of the rest of the topology.
+func CompilePod(s *topology.Snapshot, host string, ports Ports, pod string) *FlowSet {
+	c := newCompiler(s, host, ports)
+	if !c.known {
+		return c.fs
+	}
+	p, ok := s.Pod(pod)
+	if !ok {
+		return c.fs
+	}
+	var local []localMember
+	for _, a := range s.AttachmentsOn(host) {
+		if a.Pod == pod {
+			local = append(local, c.localMember(a))
+		}
+	}
+	if len(local) == 0 {
+		return c.fs
+	}
+	c.podFlows(p, local)
+	sortFlowSet(c.fs)
+	return c.fs
+}
+
+func newCompiler(s *topology.Snapshot, host string, ports Ports) *compiler {
+	c := &compiler{snap: s, ports: ports, fs: &FlowSet{}}
+	if self, ok := s.Host(host); ok {
+		c.known = true
+		c.self = self
+		c.tun, c.hasTun = ports.number(TunnelPort)
+	}
+	return c
+}
+
 type compiler struct {
 	snap   *topology.Snapshot
 	ports  Ports
 	self   topology.Host
+	known  bool // self is in the snapshot
 	tun    uint32
 	hasTun bool
-	peers  map[string]topology.Host // reachable remote hosts, by name
 	fs     *FlowSet
 }
 
@@ -86,13 +133,7 @@ func (c *compiler) hostFlows() {
 	var podOrder []string
 	onHost := c.snap.AttachmentsOn(c.self.Name)
 	for _, a := range onHost {
-		m := localMember{Attachment: a}
-		m.port, m.plugged = c.ports.number(a.Port)
-		// A container port that claims the tunnel's number would let a
-		// container inject traffic as the tunnel; treat it as unplugged.
-		if m.plugged && c.hasTun && m.port == c.tun {
-			m.plugged = false
-		}
+		m := c.localMember(a)
 		if _, seen := byPod[a.Pod]; !seen {
 			podOrder = append(podOrder, a.Pod)
 		}
@@ -114,6 +155,17 @@ func (c *compiler) hostFlows() {
 	}
 }
 
+func (c *compiler) localMember(a topology.Attachment) localMember {
+	m := localMember{Attachment: a}
+	m.port, m.plugged = c.ports.number(a.Port)
+	// A container port that claims the tunnel's number would let a
+	// container inject traffic as the tunnel; treat it as unplugged.
+	if m.plugged && c.hasTun && m.port == c.tun {
+		m.plugged = false
+	}
+	return m
+}
+
 // podFlows emits everything this host needs for one pod with local members.
 func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 	vni := pod.VNI
@@ -130,7 +182,7 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
 				GotoTable: tablePtr(TableForwardTunnelOrigin)}})
 		for _, m := range c.snap.Members(pod.Name) {
-			peer, ok := c.peers[m.Host]
+			peer, ok := c.peer(m.Host)
 			if !ok {
 				continue
 			}
@@ -154,7 +206,7 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 	}
 	if c.hasTun {
 		for _, name := range c.snap.HostsWithPod(pod.Name) {
-			if peer, ok := c.peers[name]; ok {
+			if peer, ok := c.peer(name); ok {
 				floodAll.Buckets = append(floodAll.Buckets, Bucket{Actions: c.tunnelActions(vni, peer)})
 			}
 		}
@@ -194,15 +246,19 @@ func (c *compiler) localMemberFlows(vni uint32, meta *uint64, m localMember) {
 	c.learningFlows(vni, meta, m)
 }
 
-// findPeers lists the other hosts this host can tunnel to: those with the
-// same tunnel type, since a host cannot decapsulate another type.
-func (c *compiler) findPeers() {
-	c.peers = make(map[string]topology.Host, len(c.snap.Hosts))
-	for _, h := range c.snap.Hosts {
-		if h.Name != c.self.Name && h.Tunnel == c.self.Tunnel {
-			c.peers[h.Name] = h
-		}
+// peer returns a remote host this host can tunnel to: one with the same
+// tunnel type, since a host cannot decapsulate another type. Only hosts
+// with members of a pod are ever asked for, so looking them up one by one
+// costs less than listing every host.
+func (c *compiler) peer(name string) (topology.Host, bool) {
+	if !c.hasTun || name == c.self.Name {
+		return topology.Host{}, false
 	}
+	h, ok := c.snap.Host(name)
+	if !ok || h.Tunnel != c.self.Tunnel {
+		return topology.Host{}, false
+	}
+	return h, true
 }
 
 func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {

@@ -95,7 +95,7 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []loc
 			if !plugged[m.ID] {
 				continue
 			}
-		} else if _, ok := c.peers[m.Host]; !ok || !c.hasTun {
+		} else if _, ok := c.peer(m.Host); !ok {
 			continue
 		}
 		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityARPResponder,

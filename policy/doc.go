@@ -1,7 +1,10 @@
 // Package policy compiles the topology into the OpenFlow 1.3 flows and
 // groups of one host's bridge. It is pure: no I/O, no goroutines, no clock.
 // Compile(snapshot, host, ports) always returns the complete desired state
-// of that bridge; the controller diffs it against the switch.
+// of that bridge; the controller diffs it against the switch. The same
+// state splits into BaseFlows and one CompilePod(snapshot, host, ports,
+// pod) per pod with members on the host, which lets the controller
+// recompute only the pods a change touched.
 //
 // # Pipeline
 //
