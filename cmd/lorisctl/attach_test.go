@@ -18,31 +18,34 @@ const attachedJSON = `{"id":"a1b2c3d4e5f60708","host":"h1","container":"c1","ifn
 // whose bridge was made by host init (userspace datapath, tunnel type
 // given).
 func initialisedHost(tunnel string) *fakeRunner {
+	return hostWith(fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun"}, tunnel: tunnel})
+}
+
+// hostWith answers attach's OVSDB read with v; no port link exists.
+func hostWith(v fakeOVS) *fakeRunner {
 	return (&fakeRunner{}).
-		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
-		on("get-controller", "tcp:198.18.0.254:6653\n", nil).
-		on("list-ports br-loris", "loris-tun\n", nil).
-		on(`find interface name="loris-tun"`, ovsTable(ifaceHeadings, []any{"loris-tun", tunnel, ovsMapValue()}), nil).
-		on("find interface external_ids", ovsTable(ifaceHeadings), nil).
+		on("find bridge", v.String(), nil).
 		on("ip link show dev", `Device "x" does not exist.`, errExit)
 }
 
 var attachArgs = []string{"attach", "c1", "--netns", "ns-c1", "--ip", "10.244.1.2/24", "--pod", "web", "--ovsdb", "unix:/d/db.sock"}
 
-// The plumbing after the read-only checks, in order.
-var wantPlumbing = []string{
-	"ip link add lvbc0ebb0240 type veth peer name lpbc0ebb0240",
-	"ip link set lpbc0ebb0240 netns ns-c1",
-	"ip netns exec ns-c1 ip link set dev lpbc0ebb0240 name eth1",
-	"ip netns exec ns-c1 ip link set dev eth1 address 02:00:00:00:00:07",
-	"ip netns exec ns-c1 ip link set dev eth1 mtu 1450",
-	"ip netns exec ns-c1 ip addr add 10.244.1.2/24 dev eth1",
-	"ip netns exec ns-c1 ethtool -K eth1 tx off",
-	"ip netns exec ns-c1 ip link set dev eth1 up",
-	"ip link set dev lvbc0ebb0240 mtu 1450",
-	"ethtool -K lvbc0ebb0240 tx off",
-	"ip link set dev lvbc0ebb0240 up",
-	`ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`,
+// The reads before the controller is asked; they run at once.
+var wantReads = []string{
+	`ovs-vsctl --db=unix:/d/db.sock --format=json -- --columns=name,datapath_type,external_ids,other_config,ports find bridge name="br-loris" -- --columns=_uuid,name find port -- --columns=name,type,external_ids find interface name="loris-tun" -- --columns=name,type,external_ids find interface external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`,
+	`ip link show dev lvbc0ebb0240`,
+}
+
+// The plumbing after the controller answered, by stage; the commands of a
+// stage run at once.
+var wantPlumbing = [][]string{
+	{"ip link add lvbc0ebb0240 mtu 1450 up type veth peer name eth1 netns ns-c1 address 02:00:00:00:00:07 mtu 1450"},
+	{
+		"ip -n ns-c1 -batch - <<< addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
+		"nsenter --net=/var/run/netns/ns-c1 ethtool -K eth1 tx off",
+		"ethtool -K lvbc0ebb0240 tx off",
+	},
+	{`ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`},
 }
 
 func TestAttach(t *testing.T) {
@@ -53,17 +56,7 @@ func TestAttach(t *testing.T) {
 	if code := ta.exec(attachArgs...); code != 0 {
 		t.Fatalf("exit %d: %s", code, ta.stderr)
 	}
-	calls := r.recorded()
-	mustEqualLines(t, "reads", calls[:len(calls)-len(wantPlumbing)], []string{
-		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,datapath_type,external_ids,other_config find bridge name="br-loris"`,
-		`ovs-vsctl --db=unix:/d/db.sock get-controller br-loris`,
-		`ovs-vsctl --db=unix:/d/db.sock list-ports br-loris`,
-		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,type,external_ids find interface name="loris-tun"`,
-		`ovs-vsctl --db=unix:/d/db.sock --format=json --columns=name,type,external_ids find interface external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`,
-		`ip link show dev lvbc0ebb0240`,
-		`ip link show dev lpbc0ebb0240`,
-	})
-	mustEqualLines(t, "plumbing", calls[len(calls)-len(wantPlumbing):], wantPlumbing)
+	mustEqualStages(t, "commands", r.recorded(), append([][]string{wantReads}, wantPlumbing...))
 
 	reqs := api.recorded()
 	if len(reqs) != 1 {
@@ -90,21 +83,15 @@ func TestAttach(t *testing.T) {
 func TestAttachPidGeneveSystemDatapath(t *testing.T) {
 	api := newFakeAPI(t)
 	api.reply("POST /v1/attachments", 201, attachedJSON)
-	r := (&fakeRunner{}).
-		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
-		on("list-ports br-loris", "loris-tun\n", nil).
-		on(`find interface name="loris-tun"`, ovsTable(ifaceHeadings, []any{"loris-tun", "geneve", ovsMapValue()}), nil).
-		on("find interface external_ids", ovsTable(ifaceHeadings), nil).
-		on("ip link show dev", `Device "x" does not exist.`, errExit)
+	r := hostWith(fakeOVS{host: "h1", ports: []string{"loris-tun"}, tunnel: "geneve"})
 	ta := newTestApp(api.srv.URL, r)
 	if code := ta.exec("attach", "c1", "--pid", "4242", "--ip", "10.244.1.2/24", "--mac", "02:00:00:00:00:07"); code != 0 {
 		t.Fatalf("exit %d: %s", code, ta.stderr)
 	}
 	joined := strings.Join(r.recorded(), "\n")
 	for _, w := range []string{
-		"ip link set lpbc0ebb0240 netns 4242",
-		"nsenter --net=/proc/4242/ns/net ip link set dev eth1 mtu 1400",
-		"ip link set dev lvbc0ebb0240 mtu 1400",
+		"ip link add lvbc0ebb0240 mtu 1400 up type veth peer name eth1 netns 4242 address 02:00:00:00:00:07 mtu 1400",
+		"nsenter --net=/proc/4242/ns/net ip -batch - <<< addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
 	} {
 		if !strings.Contains(joined, w) {
 			t.Errorf("missing %q in\n%s", w, joined)
@@ -119,44 +106,36 @@ func TestAttachPidGeneveSystemDatapath(t *testing.T) {
 }
 
 // A failure at any plumbing step removes what was made and withdraws the
-// attachment from the controller.
+// attachment from the controller; later stages never run.
 func TestAttachRollback(t *testing.T) {
 	const delVeth = "ip link del lvbc0ebb0240"
-	for k, failing := range wantPlumbing {
-		t.Run(fmt.Sprintf("step%d", k), func(t *testing.T) {
-			api := newFakeAPI(t)
-			api.reply("POST /v1/attachments", 201, attachedJSON)
-			api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 204, "")
-			r := initialisedHost("vxlan")
-			// Put the failing rule first so it wins.
-			r.rules = append([]fakeRule{{contains: failing, out: "RTNETLINK answers: boom", err: errExit}}, r.rules...)
-			ta := newTestApp(api.srv.URL, r)
-			if code := ta.exec(attachArgs...); code != 1 {
-				t.Fatalf("exit %d, want 1", code)
-			}
-			if !strings.Contains(ta.stderr.String(), "boom") || !strings.Contains(ta.stderr.String(), "undone") {
-				t.Errorf("stderr %q", ta.stderr)
-			}
-			calls := r.recorded()
-			idx := -1
-			for i, c := range calls {
-				if c == failing {
-					idx = i
+	for k, st := range wantPlumbing {
+		for _, failing := range st {
+			t.Run(fmt.Sprintf("stage%d/%s", k, strings.Fields(failing)[0]), func(t *testing.T) {
+				api := newFakeAPI(t)
+				api.reply("POST /v1/attachments", 201, attachedJSON)
+				api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 204, "")
+				r := initialisedHost("vxlan")
+				// Put the failing rule first so it wins.
+				r.rules = append([]fakeRule{{contains: failing, out: "RTNETLINK answers: boom", err: errExit}}, r.rules...)
+				ta := newTestApp(api.srv.URL, r)
+				if code := ta.exec(attachArgs...); code != 1 {
+					t.Fatalf("exit %d, want 1", code)
 				}
-			}
-			if idx < 0 {
-				t.Fatalf("failing step never ran: %q", calls)
-			}
-			var wantUndo []string
-			if k > 0 { // the veth exists once step 0 succeeded
-				wantUndo = []string{delVeth}
-			}
-			mustEqualLines(t, "undo", calls[idx+1:], wantUndo)
-			reqs := api.recorded()
-			if len(reqs) != 2 || reqs[1].method != "DELETE" || reqs[1].path != "/v1/attachments/a1b2c3d4e5f60708" {
-				t.Errorf("controller requests %+v, want POST then DELETE", reqs)
-			}
-		})
+				if !strings.Contains(ta.stderr.String(), "boom") || !strings.Contains(ta.stderr.String(), "undone") {
+					t.Errorf("stderr %q", ta.stderr)
+				}
+				want := append([][]string{wantReads}, wantPlumbing[:k+1]...)
+				if k > 0 { // the veth exists once stage 0 succeeded
+					want = append(want, []string{delVeth})
+				}
+				mustEqualStages(t, "commands", r.recorded(), want)
+				reqs := api.recorded()
+				if len(reqs) != 2 || reqs[1].method != "DELETE" || reqs[1].path != "/v1/attachments/a1b2c3d4e5f60708" {
+					t.Errorf("controller requests %+v, want POST then DELETE", reqs)
+				}
+			})
+		}
 	}
 }
 
@@ -166,7 +145,7 @@ func TestAttachRollbackReportsFailedUndo(t *testing.T) {
 	api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 500, `{"error":"store unavailable"}`)
 	r := initialisedHost("vxlan")
 	r.rules = append([]fakeRule{
-		{contains: "ip netns exec ns-c1 ip addr add", out: "RTNETLINK answers: File exists", err: errExit},
+		{contains: "ip -n ns-c1 -batch", out: "RTNETLINK answers: File exists", err: errExit},
 		{contains: "ip link del lvbc0ebb0240", out: "Operation not permitted", err: errExit},
 	}, r.rules...)
 	ta := newTestApp(api.srv.URL, r)
@@ -215,15 +194,44 @@ func TestAttachAfterInterruptedAttachHints(t *testing.T) {
 }
 
 func TestAttachNeedsInitialisedHost(t *testing.T) {
-	api := newFakeAPI(t)
-	r := (&fakeRunner{}).
-		on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "", ovsMapValue(), ovsMapValue()}), nil)
-	ta := newTestApp(api.srv.URL, r)
-	if code := ta.exec(attachArgs...); code != 1 {
-		t.Fatalf("exit %d", code)
+	for _, tc := range []struct {
+		name string
+		ovs  fakeOVS
+		want string
+	}{
+		{"no bridge", fakeOVS{noBridge: true, tunnel: "vxlan"}, "bridge br-loris does not exist: run lorisctl host init first"},
+		{"no host", fakeOVS{ports: []string{"loris-tun"}, tunnel: "vxlan"}, "bridge br-loris has no loris host: run lorisctl host init first"},
+		{"no tunnel interface", fakeOVS{host: "h1", ports: []string{"loris-tun"}}, "bridge br-loris has no loris-tun port"},
+		// The tunnel interface exists, but not as a port of this bridge.
+		{"tunnel elsewhere", fakeOVS{host: "h1", tunnel: "vxlan"}, "bridge br-loris has no loris-tun port"},
+		{"unknown tunnel", fakeOVS{host: "h1", ports: []string{"loris-tun"}, tunnel: "stt"}, `tunnel type "stt", which has no default MTU: give --mtu`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t)
+			r := hostWith(tc.ovs)
+			ta := newTestApp(api.srv.URL, r)
+			if code := ta.exec(attachArgs...); code != 1 {
+				t.Fatalf("exit %d", code)
+			}
+			if !strings.Contains(ta.stderr.String(), tc.want) {
+				t.Errorf("stderr %q, want %q", ta.stderr, tc.want)
+			}
+			if len(api.recorded()) != 0 {
+				t.Error("controller asked")
+			}
+			mustEqualStages(t, "commands", r.recorded(), [][]string{wantReads})
+		})
 	}
-	if !strings.Contains(ta.stderr.String(), "bridge br-loris has no loris host: run lorisctl host init first") {
-		t.Errorf("stderr %q", ta.stderr)
+}
+
+// A link already named like the port (an interrupted attach left it) is
+// refused before the controller is asked.
+func TestAttachRefusesLeftoverLink(t *testing.T) {
+	api := newFakeAPI(t)
+	r := (&fakeRunner{}).on("find bridge", fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun"}, tunnel: "vxlan"}.String(), nil)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), "interface lvbc0ebb0240 for c1 eth1 already exists") {
+		t.Fatalf("exit %d stderr %q", code, ta.stderr)
 	}
 	if len(api.recorded()) != 0 {
 		t.Error("controller asked")
@@ -232,9 +240,8 @@ func TestAttachNeedsInitialisedHost(t *testing.T) {
 
 func TestAttachRefusesSecondAttach(t *testing.T) {
 	api := newFakeAPI(t)
-	r := initialisedHost("vxlan")
-	r.rules = append([]fakeRule{{contains: "find interface external_ids",
-		out: ovsTable(ifaceHeadings, []any{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2")})}}, r.rules...)
+	r := hostWith(fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun", "lvbc0ebb0240"}, tunnel: "vxlan",
+		labelled: [][]any{{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2")}}})
 	ta := newTestApp(api.srv.URL, r)
 	if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), "already attached") {
 		t.Fatalf("exit %d stderr %q", code, ta.stderr)
@@ -297,11 +304,8 @@ func TestAttachMissingNamespace(t *testing.T) {
 
 func TestDetach(t *testing.T) {
 	found := func() *fakeRunner {
-		return (&fakeRunner{}).
-			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
-			on("list-ports br-loris", "loris-tun\nlvbc0ebb0240\n", nil).
-			on("find interface external_ids", ovsTable(ifaceHeadings,
-				[]any{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2c3d4e5f60708", "loris-container", "c1", "loris-ifname", "eth1")}), nil)
+		return (&fakeRunner{}).on("find bridge", fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun", "lvbc0ebb0240"}, tunnel: "vxlan",
+			labelled: [][]any{{"lvbc0ebb0240", "", ovsMapValue("loris-attachment", "a1b2c3d4e5f60708", "loris-container", "c1", "loris-ifname", "eth1")}}}.String(), nil)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -345,10 +349,7 @@ func TestDetach(t *testing.T) {
 	})
 	t.Run("nothing attached", func(t *testing.T) {
 		api := newFakeAPI(t) // answers 404 to everything
-		r := (&fakeRunner{}).
-			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
-			on("list-ports br-loris", "loris-tun\n", nil).
-			on("find interface", ovsTable(ifaceHeadings), nil).
+		r := (&fakeRunner{}).on("find bridge", fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun"}, tunnel: "vxlan"}.String(), nil).
 			on("ip link del dev lvbc0ebb0240", `Cannot find device "lvbc0ebb0240"`, errExit)
 		ta := newTestApp(api.srv.URL, r)
 		if code := ta.exec("detach", "c1"); code != 0 || !strings.Contains(ta.stdout.String(), "nothing to detach") {
@@ -359,10 +360,7 @@ func TestDetach(t *testing.T) {
 		api := newFakeAPI(t)
 		id := topology.AttachmentID("h1", "c1", "eth1")
 		api.reply("DELETE /v1/attachments/"+id, 204, "")
-		r := (&fakeRunner{}).
-			on("find bridge", ovsTable(bridgeHeadings, []any{"br-loris", "netdev", ovsMapValue("loris-host", "h1"), ovsMapValue()}), nil).
-			on("list-ports br-loris", "loris-tun\n", nil).
-			on("find interface", ovsTable(ifaceHeadings), nil)
+		r := (&fakeRunner{}).on("find bridge", fakeOVS{datapath: "netdev", host: "h1", ports: []string{"loris-tun"}, tunnel: "vxlan"}.String(), nil)
 		ta := newTestApp(api.srv.URL, r)
 		if code := ta.exec("detach", "c1"); code != 0 {
 			t.Fatalf("exit %d stderr %q", code, ta.stderr)
@@ -377,15 +375,17 @@ func TestDetach(t *testing.T) {
 	})
 }
 
-func TestRunStepsUndoOrder(t *testing.T) {
-	r := (&fakeRunner{}).on("c", "", errors.New("fail"))
-	err := runSteps(t.Context(), r, []step{
-		{argv: []string{"a"}, undo: []string{"undo-a"}},
-		{argv: []string{"b"}, undo: []string{"undo-b"}},
-		{argv: []string{"c"}, undo: []string{"undo-c"}},
+func TestRunStagesUndoOrder(t *testing.T) {
+	r := (&fakeRunner{}).on("c2", "", errors.New("fail"))
+	err := runStages(t.Context(), r, []stage{
+		{{argv: []string{"a"}, undo: []string{"undo-a"}}},
+		{{argv: []string{"b"}, undo: []string{"undo-b"}}, {argv: []string{"b2"}}},
+		{{argv: []string{"c"}, undo: []string{"undo-c"}}, {argv: []string{"c2"}, undo: []string{"undo-c2"}}},
+		{{argv: []string{"d"}, undo: []string{"undo-d"}}},
 	})
-	if err == nil {
-		t.Fatal("no error")
+	if err == nil || !strings.Contains(err.Error(), "fail") {
+		t.Fatalf("error %v", err)
 	}
-	mustEqualLines(t, "calls", r.recorded(), []string{"a", "b", "c", "undo-b", "undo-a"})
+	// c succeeded alongside the failing c2, so it is undone too, first.
+	mustEqualStages(t, "calls", r.recorded(), [][]string{{"a"}, {"b", "b2"}, {"c", "c2"}, {"undo-c"}, {"undo-b"}, {"undo-a"}})
 }

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/lorispack/loris/topology"
 
@@ -126,41 +127,14 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 	ctx := cmd.Context()
 	r := a.runner()
 	ovs := ovsctl{r: r, db: f.ovsdb}
-
-	info, exists, err := ovs.bridge(ctx, f.bridge)
-	if err != nil {
-		return err
-	}
-	if !exists {
-		return fmt.Errorf("bridge %s does not exist: run lorisctl host init first", f.bridge)
-	}
-	hostName := info.externalIDs[extHost]
-	if hostName == "" {
-		return fmt.Errorf("bridge %s has no loris host: run lorisctl host init first", f.bridge)
-	}
-	tunnel, err := ovs.tunnelType(ctx, f.bridge)
-	if err != nil {
-		return err
-	}
-	mtu := f.mtu
-	if mtu == 0 {
-		var ok bool
-		if mtu, ok = defaultMTU[tunnel]; !ok {
-			return fmt.Errorf("bridge %s has tunnel type %q, which has no default MTU: give --mtu", f.bridge, tunnel)
-		}
-	}
-	ns, err := resolveNetns(ctx, r, a.pathExists, container, f.netns, f.pid)
-	if err != nil {
-		return err
-	}
 	port := hostPortName(container, f.ifname)
-	peer := tempPeerName(container, f.ifname)
-	if err := checkNotAttached(ctx, ovs, container, f.ifname, port, peer); err != nil {
+	host, err := readAttachTarget(ctx, a, r, ovs, container, port, f)
+	if err != nil {
 		return err
 	}
 
 	att, raw, err := client.createAttachment(ctx, topology.Attachment{
-		Host: hostName, Container: container, IfName: f.ifname, Port: port,
+		Host: host.name, Container: container, IfName: f.ifname, Port: port,
 		MAC: req.mac, IP: req.ip, Pod: f.pod,
 	})
 	if isConflict(err) && strings.Contains(err.Error(), "already attached") {
@@ -179,13 +153,13 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 			fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err))
 	}
 	mac := att.MAC.String()
-	steps := attachSteps(plumbing{
-		ovs: ovs, bridge: f.bridge, port: port, peer: peer, ifname: f.ifname,
-		mac: mac, cidr: req.ip.String(), mtu: mtu, ns: ns, netdev: info.datapathType == "netdev",
+	stages := attachStages(plumbing{
+		ovs: ovs, bridge: f.bridge, port: port, ifname: f.ifname,
+		mac: mac, cidr: req.ip.String(), mtu: host.mtu, ns: host.ns, netdev: host.netdev,
 		attachmentID: att.ID, container: container,
 	})
-	if err := runSteps(ctx, r, steps); err != nil {
-		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, ns, err))
+	if err := runStages(ctx, r, stages); err != nil {
+		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, host.ns, err))
 	}
 
 	p := a.printer()
@@ -193,33 +167,77 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		return p.rawJSON(raw)
 	}
 	return p.table([]string{"ID", "POD", "CONTAINER", "IFNAME", "MAC", "IP", "MTU", "PORT"},
-		[][]string{{att.ID, att.Pod, container, f.ifname, mac, req.ip.String(), fmt.Sprint(mtu), port}})
+		[][]string{{att.ID, att.Pod, container, f.ifname, mac, req.ip.String(), fmt.Sprint(host.mtu), port}})
 }
 
-// checkNotAttached refuses a second attach of the same container
-// interface before the controller is asked, so nothing needs undoing.
-func checkNotAttached(ctx context.Context, ovs ovsctl, container, ifname, port, peer string) error {
-	ifs, err := ovs.interfaces(ctx,
-		"external_ids:"+extContainer+"="+ovsValue(container),
-		"external_ids:"+extIfName+"="+ovsValue(ifname))
-	if err != nil {
-		return err
+// attachHost is what attach learned about the host before asking the
+// controller.
+type attachHost struct {
+	name   string // loris host name, from the bridge
+	mtu    int
+	netdev bool
+	ns     netnsTarget
+}
+
+// readAttachTarget makes every check attach can make before the controller
+// is asked, so a refusal needs nothing undone: the bridge is loris's, the
+// container's namespace exists, and neither an OVS interface labelled with
+// this container interface nor a host link with its port name exists. The
+// three reads (one ovs-vsctl run, ip, the namespace) are independent and
+// run at once; their errors are reported in that order.
+func readAttachTarget(ctx context.Context, a *app, r runner, ovs ovsctl, container, port string, f attachFlags) (attachHost, error) {
+	var (
+		view           attachView
+		ns             netnsTarget
+		portFound      bool
+		viewErr, nsErr error
+		linkErr        error
+		wg             sync.WaitGroup
+	)
+	wg.Go(func() { view, viewErr = ovs.attachView(ctx, f.bridge, container, f.ifname) })
+	wg.Go(func() { ns, nsErr = resolveNetns(ctx, r, a.pathExists, container, f.netns, f.pid) })
+	wg.Go(func() { portFound, linkErr = linkExists(ctx, r, port) })
+	wg.Wait()
+
+	var h attachHost
+	if viewErr != nil {
+		return h, viewErr
 	}
-	if len(ifs) > 0 {
-		return fmt.Errorf("%s %s is already attached as port %s (attachment %s): run lorisctl detach first",
-			container, ifname, ifs[0].name, ifs[0].externalIDs[extAttachment])
+	if !view.bridgeFound {
+		return h, fmt.Errorf("bridge %s does not exist: run lorisctl host init first", f.bridge)
 	}
-	for _, link := range []string{port, peer} {
-		found, err := linkExists(ctx, ovs.r, link)
-		if err != nil {
-			return err
+	h.name = view.bridge.externalIDs[extHost]
+	if h.name == "" {
+		return h, fmt.Errorf("bridge %s has no loris host: run lorisctl host init first", f.bridge)
+	}
+	if !slices.Contains(view.ports, tunnelPortName) || view.tunnel == nil {
+		return h, fmt.Errorf("bridge %s has no %s port: run lorisctl host init first", f.bridge, tunnelPortName)
+	}
+	h.netdev = view.bridge.datapathType == "netdev"
+	h.mtu = f.mtu
+	if h.mtu == 0 {
+		var ok bool
+		if h.mtu, ok = defaultMTU[view.tunnel.ifType]; !ok {
+			return h, fmt.Errorf("bridge %s has tunnel type %q, which has no default MTU: give --mtu", f.bridge, view.tunnel.ifType)
 		}
-		if found {
-			return fmt.Errorf("interface %s for %s %s already exists, left over from an earlier attach: run lorisctl detach %s --ifname %s",
-				link, container, ifname, container, ifname)
-		}
 	}
-	return nil
+	if nsErr != nil {
+		return h, nsErr
+	}
+	h.ns = ns
+	if len(view.labelled) > 0 {
+		ifs := view.labelled
+		return h, fmt.Errorf("%s %s is already attached as port %s (attachment %s): run lorisctl detach first",
+			container, f.ifname, ifs[0].name, ifs[0].externalIDs[extAttachment])
+	}
+	if linkErr != nil {
+		return h, linkErr
+	}
+	if portFound {
+		return h, fmt.Errorf("interface %s for %s %s already exists, left over from an earlier attach: run lorisctl detach %s --ifname %s",
+			port, container, f.ifname, container, f.ifname)
+	}
+	return h, nil
 }
 
 // withdraw deletes the controller's record of an attachment whose
@@ -314,27 +332,16 @@ func runDetach(ctx context.Context, a *app, container, ifname, bridge, ovsdb str
 	}
 	r := a.runner()
 	ovs := ovsctl{r: r, db: ovsdb}
-	var found *ovsInterface
-	info, exists, err := ovs.bridge(ctx, bridge)
+	view, err := ovs.attachView(ctx, bridge, container, ifname)
 	if err != nil {
 		return res, err
 	}
-	if exists {
-		ports, err := ovs.ports(ctx, bridge)
-		if err != nil {
-			return res, err
-		}
-		ifs, err := ovs.interfaces(ctx,
-			"external_ids:"+extContainer+"="+ovsValue(container),
-			"external_ids:"+extIfName+"="+ovsValue(ifname))
-		if err != nil {
-			return res, err
-		}
-		for i := range ifs {
-			if slices.Contains(ports, ifs[i].name) {
-				found = &ifs[i]
-				break
-			}
+	info := view.bridge
+	var found *ovsInterface
+	for i := range view.labelled {
+		if slices.Contains(view.ports, view.labelled[i].name) {
+			found = &view.labelled[i]
+			break
 		}
 	}
 	if found == nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,10 +38,18 @@ func (f *fakeRunner) on(contains, out string, err error) *fakeRunner {
 	return f
 }
 
-func (f *fakeRunner) run(_ context.Context, name string, args ...string) (string, error) {
+func (f *fakeRunner) run(ctx context.Context, name string, args ...string) (string, error) {
+	return f.runInput(ctx, "", name, args...)
+}
+
+// runInput records stdin after " <<< ", its lines joined by "; ".
+func (f *fakeRunner) runInput(_ context.Context, input, name string, args ...string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	line := strings.Join(append([]string{name}, args...), " ")
+	if input != "" {
+		line += " <<< " + strings.Join(strings.Split(strings.TrimSpace(input), "\n"), "; ")
+	}
 	f.calls = append(f.calls, line)
 	for i := range f.rules {
 		r := &f.rules[i]
@@ -173,4 +182,63 @@ func mustEqualLines(t *testing.T, what string, got, want []string) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
+}
+
+// mustEqualStages checks calls against groups of commands that run at the
+// same time: the groups in order, each group's commands in any order.
+func mustEqualStages(t *testing.T, what string, calls []string, stages [][]string) {
+	t.Helper()
+	var got, want []string
+	rest := calls
+	for _, st := range stages {
+		n := min(len(st), len(rest))
+		group := slices.Clone(rest[:n])
+		rest = rest[n:]
+		slices.Sort(group)
+		got = append(got, group...)
+		w := slices.Clone(st)
+		slices.Sort(w)
+		want = append(want, w...)
+	}
+	got = append(got, rest...)
+	mustEqualLines(t, what, got, want)
+}
+
+// fakeOVS renders what `ovs-vsctl` prints for attachViewArgs: four JSON
+// tables (bridge, ports, loris-tun interface, labelled interfaces).
+type fakeOVS struct {
+	noBridge bool
+	datapath string
+	host     string   // the bridge's loris-host ("" = none)
+	ports    []string // ports on the bridge
+	tunnel   string   // type of the loris-tun interface ("" = no interface)
+	labelled [][]any  // rows name, type, external_ids
+}
+
+func (v fakeOVS) String() string {
+	uuid := func(name string) []any { return []any{"uuid", "u-" + name} }
+	var bridges, ports, tunnels [][]any
+	if !v.noBridge {
+		var members []any
+		for _, p := range v.ports {
+			members = append(members, uuid(p))
+			ports = append(ports, []any{uuid(p), p})
+		}
+		ext := ovsMapValue()
+		if v.host != "" {
+			ext = ovsMapValue("loris-host", v.host)
+		}
+		bridges = append(bridges, []any{"br-loris", v.datapath, ext, ovsMapValue(), []any{"set", members}})
+	}
+	// A port elsewhere, so membership is really checked.
+	ports = append(ports, []any{uuid("other"), "other"})
+	if v.tunnel != "" {
+		tunnels = append(tunnels, []any{"loris-tun", v.tunnel, ovsMapValue()})
+	}
+	return strings.Join([]string{
+		ovsTable([]string{"name", "datapath_type", "external_ids", "other_config", "ports"}, bridges...),
+		ovsTable([]string{"_uuid", "name"}, ports...),
+		ovsTable(ifaceHeadings, tunnels...),
+		ovsTable(ifaceHeadings, v.labelled...),
+	}, "\n") + "\n"
 }

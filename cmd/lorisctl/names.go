@@ -27,9 +27,3 @@ func attachmentHash(container, ifname string) string {
 func hostPortName(container, ifname string) string {
 	return "lv" + attachmentHash(container, ifname)
 }
-
-// tempPeerName is the container end's name until it is inside the
-// container's namespace and renamed; distinct from every host port name.
-func tempPeerName(container, ifname string) string {
-	return "lp" + attachmentHash(container, ifname)
-}

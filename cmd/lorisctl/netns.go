@@ -39,15 +39,21 @@ func (t netnsTarget) linkArg() string {
 	return strconv.Itoa(t.pid)
 }
 
-// inside prefixes argv so that it runs in the namespace.
+// inside prefixes argv so that it runs in the namespace. nsenter rather
+// than `ip netns exec` for named namespaces too: the latter also makes a
+// mount namespace and remounts /sys, which costs milliseconds that
+// ethtool does not need.
 func (t netnsTarget) inside(argv ...string) []string {
-	var prefix []string
+	return append([]string{"nsenter", "--net=" + t.path()}, argv...)
+}
+
+// ipBatch runs `ip -batch -` (commands on stdin) in the namespace; ip -n
+// enters a named namespace itself, without a second program.
+func (t netnsTarget) ipBatch() []string {
 	if t.name != "" {
-		prefix = []string{"ip", "netns", "exec", t.name}
-	} else {
-		prefix = []string{"nsenter", "--net=" + t.path()}
+		return []string{"ip", "-n", t.name, "-batch", "-"}
 	}
-	return append(prefix, argv...)
+	return t.inside("ip", "-batch", "-")
 }
 
 // resolveNetns finds the container's namespace from --netns, --pid or, when

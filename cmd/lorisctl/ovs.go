@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -158,13 +157,17 @@ func (o ovsctl) interfaces(ctx context.Context, conditions ...string) ([]ovsInte
 	}
 	ifs := make([]ovsInterface, 0, len(rows))
 	for _, row := range rows {
-		ifs = append(ifs, ovsInterface{
-			name:        ovsString(row["name"]),
-			ifType:      ovsString(row["type"]),
-			externalIDs: ovsMap(row["external_ids"]),
-		})
+		ifs = append(ifs, interfaceRow(row))
 	}
 	return ifs, nil
+}
+
+func interfaceRow(row map[string]json.RawMessage) ovsInterface {
+	return ovsInterface{
+		name:        ovsString(row["name"]),
+		ifType:      ovsString(row["type"]),
+		externalIDs: ovsMap(row["external_ids"]),
+	}
 }
 
 func (o ovsctl) ports(ctx context.Context, bridge string) ([]string, error) {
@@ -173,25 +176,6 @@ func (o ovsctl) ports(ctx context.Context, bridge string) ([]string, error) {
 		return nil, err
 	}
 	return nonEmptyLines(out), nil
-}
-
-// tunnelType reads the type of the bridge's tunnel port.
-func (o ovsctl) tunnelType(ctx context.Context, bridge string) (string, error) {
-	ports, err := o.ports(ctx, bridge)
-	if err != nil {
-		return "", err
-	}
-	if !slices.Contains(ports, tunnelPortName) {
-		return "", fmt.Errorf("bridge %s has no %s port: run lorisctl host init first", bridge, tunnelPortName)
-	}
-	ifs, err := o.interfaces(ctx, "name="+ovsValue(tunnelPortName))
-	if err != nil {
-		return "", err
-	}
-	if len(ifs) == 0 {
-		return "", fmt.Errorf("bridge %s has no %s interface: run lorisctl host init first", bridge, tunnelPortName)
-	}
-	return ifs[0].ifType, nil
 }
 
 // hostBridgeConfig is the desired state host init writes.

@@ -145,6 +145,7 @@ func TestRealOVS(t *testing.T) {
 	// A plumbing step that fails (the interface name is taken in the
 	// container) undoes everything and withdraws the controller record.
 	run(t, "ip", "-n", ctrNS, "link", "add", "eth9", "type", "veth", "peer", "name", "eth9p")
+	hostLinks, ctrLinks := linkCount(t, hostNS), linkCount(t, ctrNS)
 	_, err := runErr("ip", "netns", "exec", hostNS, bin, "--server", api.url, "attach", "ctr2", "--netns", ctrNS,
 		"--ifname", "eth9", "--ip", "10.244.1.9/24", "--ovsdb", db)
 	if err == nil || !strings.Contains(err.Error(), "undone") {
@@ -154,13 +155,9 @@ func TestRealOVS(t *testing.T) {
 	if n := api.count("DELETE /v1/attachments/" + failedID); n != 1 {
 		t.Errorf("failed attach withdrawn %d times, want 1", n)
 	}
-	for _, l := range []string{hostPortName("ctr2", "eth9"), tempPeerName("ctr2", "eth9")} {
-		if _, err := runErr("ip", "-n", hostNS, "link", "show", l); err == nil {
-			t.Errorf("%s left in the host namespace after a failed attach", l)
-		}
-		if _, err := runErr("ip", "-n", ctrNS, "link", "show", l); err == nil {
-			t.Errorf("%s left in the container namespace after a failed attach", l)
-		}
+	if l := hostPortName("ctr2", "eth9"); linkCount(t, hostNS) != hostLinks || linkCount(t, ctrNS) != ctrLinks {
+		t.Errorf("failed attach left links: host %s, container %s (port %s)",
+			run(t, "ip", "-n", hostNS, "-o", "link"), run(t, "ip", "-n", ctrNS, "-o", "link"), l)
 	}
 	if ports := vsctl("list-ports", "br-loris"); strings.Contains(ports, hostPortName("ctr2", "eth9")) {
 		t.Errorf("failed attach left a port: %q", ports)
@@ -398,3 +395,9 @@ func runErr(argv ...string) (string, error) {
 }
 
 func quiet(argv ...string) { _, _ = runErr(argv...) }
+
+// linkCount is the number of links in a namespace.
+func linkCount(t *testing.T, ns string) int {
+	t.Helper()
+	return len(strings.Split(strings.TrimSpace(run(t, "ip", "-n", ns, "-o", "link")), "\n"))
+}

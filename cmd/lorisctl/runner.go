@@ -14,6 +14,8 @@ import (
 // tests can substitute a fake that records the calls.
 type runner interface {
 	run(ctx context.Context, name string, args ...string) (string, error)
+	// runInput is run with input on the program's stdin.
+	runInput(ctx context.Context, input, name string, args ...string) (string, error)
 }
 
 // commandError names the failed command and carries its diagnostics, so
@@ -42,12 +44,19 @@ type execRunner struct {
 }
 
 func (r execRunner) run(ctx context.Context, name string, args ...string) (string, error) {
+	return r.runInput(ctx, "", name, args...)
+}
+
+func (r execRunner) runInput(ctx context.Context, input, name string, args ...string) (string, error) {
 	if r.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
+	if input != "" {
+		cmd.Stdin = strings.NewReader(input)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr

@@ -6,22 +6,27 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // step is one host command; undo, when set, reverts it and everything
 // that depends on it.
 type step struct {
-	argv []string
-	undo []string
+	argv  []string
+	input string // stdin, for ip -batch
+	undo  []string
 }
+
+// stage is steps that do not depend on each other, run at the same time:
+// attach latency is the sum of the stages, not of the commands.
+type stage []step
 
 // plumbing is everything needed to wire one attachment on the host.
 type plumbing struct {
 	ovs          ovsctl
 	bridge       string
 	port         string // host end, also the OVS port name
-	peer         string // container end before it is renamed
-	ifname       string // container end inside the container
+	ifname       string // container end, made inside the container
 	mac          string
 	cidr         string
 	mtu          int
@@ -31,48 +36,69 @@ type plumbing struct {
 	container    string
 }
 
-// attachSteps is the ordered plumbing for an attachment. The container end
-// is fully configured and the checksum offload switched off before the
-// host end joins the bridge, so the switch never sees a half-made port.
-// Deleting the host end deletes its peer too, wherever it is, so that
-// single undo covers every step up to add-port.
-func attachSteps(p plumbing) []step {
-	in := p.ns.inside
+// attachStages is the plumbing for an attachment, in three stages:
+//
+//  1. one netlink request creates the veth with both ends' MTU, the
+//     container end already in the container's namespace under its final
+//     name and MAC (so it never collides with a host interface), and the
+//     host end up. It either all happens or nothing does.
+//  2. inside the container, address and link up in one ip -batch; TX
+//     checksum offload off on both ends (ethtool takes one device a run).
+//  3. the host end joins the bridge, with its labels, in one transaction.
+//
+// The container end is fully configured before the host end joins the
+// bridge, so the switch never sees a half-made port. Deleting the host end
+// deletes its peer too, wherever it is, so that single undo covers every
+// step up to add-port.
+func attachStages(p plumbing) []stage {
 	mtu := strconv.Itoa(p.mtu)
-	steps := []step{
-		{argv: []string{"ip", "link", "add", p.port, "type", "veth", "peer", "name", p.peer},
-			undo: []string{"ip", "link", "del", p.port}},
-		{argv: []string{"ip", "link", "set", p.peer, "netns", p.ns.linkArg()}},
-		{argv: in("ip", "link", "set", "dev", p.peer, "name", p.ifname)},
-		{argv: in("ip", "link", "set", "dev", p.ifname, "address", p.mac)},
-		{argv: in("ip", "link", "set", "dev", p.ifname, "mtu", mtu)},
-		{argv: in("ip", "addr", "add", p.cidr, "dev", p.ifname)},
+	create := step{
+		argv: []string{"ip", "link", "add", p.port, "mtu", mtu, "up", "type", "veth",
+			"peer", "name", p.ifname, "netns", p.ns.linkArg(), "address", p.mac, "mtu", mtu},
+		undo: []string{"ip", "link", "del", p.port},
 	}
+	configure := stage{{
+		argv:  p.ns.ipBatch(),
+		input: "addr add " + p.cidr + " dev " + p.ifname + "\nlink set dev " + p.ifname + " up\n",
+	}}
 	if p.netdev {
-		steps = append(steps, step{argv: in("ethtool", "-K", p.ifname, "tx", "off")})
+		configure = append(configure,
+			step{argv: p.ns.inside("ethtool", "-K", p.ifname, "tx", "off")},
+			step{argv: []string{"ethtool", "-K", p.port, "tx", "off"}},
+		)
 	}
-	steps = append(steps,
-		step{argv: in("ip", "link", "set", "dev", p.ifname, "up")},
-		step{argv: []string{"ip", "link", "set", "dev", p.port, "mtu", mtu}},
-	)
-	if p.netdev {
-		steps = append(steps, step{argv: []string{"ethtool", "-K", p.port, "tx", "off"}})
+	join := step{
+		argv: p.ovs.argv(addPortArgs(p.bridge, p.port, p.attachmentID, p.container, p.ifname)...),
+		undo: p.ovs.argv(delPortArgs(p.bridge, p.port)...),
 	}
-	steps = append(steps,
-		step{argv: []string{"ip", "link", "set", "dev", p.port, "up"}},
-		step{argv: p.ovs.argv(addPortArgs(p.bridge, p.port, p.attachmentID, p.container, p.ifname)...),
-			undo: p.ovs.argv(delPortArgs(p.bridge, p.port)...)},
-	)
-	return steps
+	return []stage{{create}, configure, {join}}
 }
 
-// runSteps runs steps in order. When one fails it runs the undo of every
-// step that succeeded, newest first, and returns the failure together with
-// any undo that failed as well.
-func runSteps(ctx context.Context, r runner, steps []step) error {
+// runStages runs stages in order, the steps of a stage at once. When a
+// step fails, the rest of its stage still finishes; then the undo of every
+// step that succeeded runs, newest stage first, and the failures are
+// returned (in step order) together with any undo that failed as well.
+func runStages(ctx context.Context, r runner, stages []stage) error {
 	var undos [][]string
-	for _, s := range steps {
-		if _, err := r.run(ctx, s.argv[0], s.argv[1:]...); err != nil {
+	for _, st := range stages {
+		errs := make([]error, len(st))
+		var wg sync.WaitGroup
+		for i, s := range st {
+			wg.Go(func() {
+				if s.input != "" {
+					_, errs[i] = r.runInput(ctx, s.input, s.argv[0], s.argv[1:]...)
+				} else {
+					_, errs[i] = r.run(ctx, s.argv[0], s.argv[1:]...)
+				}
+			})
+		}
+		wg.Wait()
+		for i, s := range st {
+			if errs[i] == nil && s.undo != nil {
+				undos = append(undos, s.undo)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
 			// Undo even when ctx was cancelled (Ctrl-C mid-attach); the
 			// runner still bounds each command.
 			undoCtx := context.WithoutCancel(ctx)
@@ -87,9 +113,6 @@ func runSteps(ctx context.Context, r runner, steps []step) error {
 				return fmt.Errorf("%w; undoing also failed: %s", err, strings.Join(undoErrs, "; "))
 			}
 			return err
-		}
-		if s.undo != nil {
-			undos = append(undos, s.undo)
 		}
 	}
 	return nil
