@@ -110,16 +110,18 @@ func (c *Controller) Snapshot() *topology.Snapshot {
 	return c.snap
 }
 
-// update runs one model change: mutate changes the model and records the
-// store writes in tx order; if persisting fails the model is restored, so a
-// failed call changes nothing. On success every session recompiles. A
-// mutate that returns no persist function and no error changed nothing:
-// no snapshot is taken and no session is woken (MAC learning relies on
-// this to make repeated packet-ins cheap).
-func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.Tx) error, err error)) error {
+// update runs one model change: mutate changes the model, records in ch
+// what it touched and returns the store writes in tx order. If persisting
+// fails the model is reloaded from the store (the failed transaction wrote
+// nothing), so a failed call changes nothing. On success only the sessions
+// of the hosts the change concerns are woken (markAffected). A mutate that
+// returns no persist function and no error changed nothing: no snapshot is
+// taken and no session is woken (MAC learning relies on this to make
+// repeated packet-ins cheap).
+func (c *Controller) update(mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) error {
 	c.mu.Lock()
-	before := c.model.State()
-	persist, err := mutate(c.model)
+	ch := &change{}
+	persist, err := mutate(c.model, ch)
 	if err != nil {
 		c.mu.Unlock()
 		return err
@@ -129,22 +131,35 @@ func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.T
 		return nil
 	}
 	if err := c.cfg.Store.Update(persist); err != nil {
-		if m, rerr := topology.FromState(before); rerr == nil {
-			c.model = m
+		if rerr := c.reloadModel(); rerr != nil {
+			err = fmt.Errorf("%w (and reloading the model failed: %v)", err, rerr)
 		}
 		c.mu.Unlock()
 		return fmt.Errorf("persist: %w", err)
 	}
+	before := c.snap
 	c.snap = c.model.Snapshot()
 	c.metrics.modelChanged(c.snap)
-	sessions := make([]*session, 0, len(c.sessions))
-	for _, s := range c.sessions {
-		sessions = append(sessions, s)
-	}
+	kick := c.markAffected(before, c.snap, ch)
 	c.mu.Unlock()
-	for _, s := range sessions {
+	for _, s := range kick {
 		s.kick()
 	}
+	return nil
+}
+
+// reloadModel replaces the model by the stored state after a failed write
+// left the model ahead of the store. Called with c.mu held.
+func (c *Controller) reloadModel() error {
+	st, err := c.cfg.Store.Load()
+	if err != nil {
+		return err
+	}
+	m, err := topology.FromState(st)
+	if err != nil {
+		return err
+	}
+	c.model = m
 	return nil
 }
 
@@ -152,12 +167,13 @@ func (c *Controller) update(mutate func(m *topology.Model) (persist func(store.T
 func (c *Controller) AddHost(h topology.Host) (topology.Host, bool, error) {
 	var out topology.Host
 	var created bool
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var err error
 		out, created, err = m.AddHost(h)
 		if err != nil {
 			return nil, err
 		}
+		ch.hosts = true
 		return func(tx store.Tx) error { return tx.PutHost(out) }, nil
 	})
 	return out, created, err
@@ -165,11 +181,12 @@ func (c *Controller) AddHost(h topology.Host) (topology.Host, bool, error) {
 
 // RemoveHost forgets a host; with force also its attachments.
 func (c *Controller) RemoveHost(name string, force bool) error {
-	return c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	return c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		removed, err := m.RemoveHost(name, force)
 		if err != nil {
 			return nil, err
 		}
+		ch.hosts = true
 		return func(tx store.Tx) error {
 			for _, a := range removed {
 				if err := tx.DeleteAttachment(a.ID); err != nil {
@@ -184,12 +201,13 @@ func (c *Controller) RemoveHost(name string, force bool) error {
 // AddPod creates a pod; vni 0 picks a free one.
 func (c *Controller) AddPod(name string, vni uint32) (topology.Pod, error) {
 	var out topology.Pod
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var err error
 		out, err = m.AddPod(name, vni)
 		if err != nil {
 			return nil, err
 		}
+		ch.pod(out.Name)
 		return func(tx store.Tx) error { return tx.PutPod(out) }, nil
 	})
 	return out, err
@@ -197,11 +215,12 @@ func (c *Controller) AddPod(name string, vni uint32) (topology.Pod, error) {
 
 // DeletePod removes a pod; with force also its members.
 func (c *Controller) DeletePod(name string, force bool) error {
-	return c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	return c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		removed, err := m.DeletePod(name, force)
 		if err != nil {
 			return nil, err
 		}
+		ch.pod(name)
 		return func(tx store.Tx) error {
 			for _, a := range removed {
 				if err := tx.DeleteAttachment(a.ID); err != nil {
@@ -216,12 +235,13 @@ func (c *Controller) DeletePod(name string, force bool) error {
 // Attach adds a container attachment.
 func (c *Controller) Attach(a topology.Attachment) (topology.Attachment, error) {
 	var out topology.Attachment
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var err error
 		out, err = m.Attach(a)
 		if err != nil {
 			return nil, err
 		}
+		ch.pod(out.Pod)
 		return func(tx store.Tx) error { return tx.PutAttachment(out) }, nil
 	})
 	if err != nil {
@@ -233,12 +253,13 @@ func (c *Controller) Attach(a topology.Attachment) (topology.Attachment, error) 
 // Detach removes an attachment by id.
 func (c *Controller) Detach(id string) (topology.Attachment, error) {
 	var out topology.Attachment
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var err error
 		out, err = m.Detach(id)
 		if err != nil {
 			return nil, err
 		}
+		ch.pod(out.Pod)
 		return func(tx store.Tx) error { return tx.DeleteAttachment(id) }, nil
 	})
 	if err == nil {

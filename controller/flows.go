@@ -200,11 +200,33 @@ func allOnes(b []byte) bool {
 	return true
 }
 
-// flowMod translates one policy flow. Match fields go out in prerequisite
-// order (eth_type before ARP fields): OVS checks prerequisites as it parses.
+// flowMod translates one policy flow.
 func flowMod(f policy.Flow) *ofproto.FlowMod {
+	var ins []ofproto.Instruction
+	in := f.Instructions
+	if in.Meter != 0 {
+		ins = append(ins, &ofproto.InstructionMeter{MeterID: in.Meter})
+	}
+	if len(in.Actions) > 0 {
+		ins = append(ins, &ofproto.InstructionApplyActions{Actions: actions(in.Actions)})
+	}
+	if in.WriteMetadata != nil {
+		ins = append(ins, &ofproto.InstructionWriteMetadata{Metadata: in.WriteMetadata.Value, Mask: in.WriteMetadata.Mask})
+	}
+	if in.GotoTable != nil {
+		ins = append(ins, &ofproto.InstructionGotoTable{TableID: *in.GotoTable})
+	}
+	return &ofproto.FlowMod{
+		Cookie: f.Cookie, TableID: f.Table, Command: ofproto.FlowModAdd, Priority: f.Priority,
+		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
+		Match: flowMatch(f.Match), Instructions: ins,
+	}
+}
+
+// flowMatch translates a match. Fields go out in prerequisite order
+// (eth_type before ARP fields): OVS checks prerequisites as it parses.
+func flowMatch(m policy.Match) ofproto.Match {
 	var fields []ofproto.OXM
-	m := f.Match
 	if m.InPort != 0 {
 		fields = append(fields, ofproto.InPort(m.InPort))
 	}
@@ -243,25 +265,7 @@ func flowMod(f policy.Flow) *ofproto.FlowMod {
 	if m.ArpSHA != nil {
 		fields = append(fields, ofproto.ArpSHA(hw(*m.ArpSHA)))
 	}
-	var ins []ofproto.Instruction
-	in := f.Instructions
-	if in.Meter != 0 {
-		ins = append(ins, &ofproto.InstructionMeter{MeterID: in.Meter})
-	}
-	if len(in.Actions) > 0 {
-		ins = append(ins, &ofproto.InstructionApplyActions{Actions: actions(in.Actions)})
-	}
-	if in.WriteMetadata != nil {
-		ins = append(ins, &ofproto.InstructionWriteMetadata{Metadata: in.WriteMetadata.Value, Mask: in.WriteMetadata.Mask})
-	}
-	if in.GotoTable != nil {
-		ins = append(ins, &ofproto.InstructionGotoTable{TableID: *in.GotoTable})
-	}
-	return &ofproto.FlowMod{
-		Cookie: f.Cookie, TableID: f.Table, Command: ofproto.FlowModAdd, Priority: f.Priority,
-		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
-		Match: ofproto.Match{Fields: fields}, Instructions: ins,
-	}
+	return ofproto.Match{Fields: fields}
 }
 
 func actions(as []policy.Action) []ofproto.Action {

@@ -320,7 +320,7 @@ func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session) bool 
 // changes nothing neither writes the store nor wakes the switches.
 func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, error) {
 	outcomes := make([]topology.LearnOutcome, len(reqs))
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var changed []topology.LearnOutcome
 		for i, r := range reqs {
 			o, err := m.Learn(r.att.ID, r.mac)
@@ -333,6 +333,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 			outcomes[i] = o
 			if o.New {
 				changed = append(changed, o)
+				ch.pod(r.att.Pod)
 			}
 		}
 		if len(changed) == 0 {
@@ -388,7 +389,7 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 	var id string
 	var released []topology.Binding
 	var cleared []topology.Conflict
-	err := c.update(func(m *topology.Model) (func(store.Tx) error, error) {
+	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		if a, ok := m.AttachmentOnPort(host, port); ok {
 			id = a.ID
 		}
@@ -398,6 +399,12 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 		released, cleared = m.ReleaseLearned(id)
 		if len(released)+len(cleared) == 0 {
 			return nil, nil
+		}
+		for _, b := range released {
+			ch.pod(b.Pod)
+		}
+		for _, cf := range cleared {
+			ch.pod(cf.Pod)
 		}
 		return func(tx store.Tx) error {
 			for _, b := range released {

@@ -47,8 +47,13 @@ type session struct {
 	// polled is the latest counters from the stats poller.
 	polled polledStats
 
-	// Owned by the reconcile loop.
-	installed *switchState // nil: unknown, read it from the switch
+	// work is what changed since the last round (markAffected); base is
+	// what the switch holds, as the inputs that compile to it. base.snap
+	// nil: unknown, read the switch. The session keeps no flows of its
+	// own: a round recompiles the changed pods from base and from the
+	// current snapshot and sends the difference.
+	work sessionWork
+	base reconciledBase
 
 	learn *learner // MAC learning from packet-ins (learn.go)
 }
@@ -93,7 +98,7 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	}
 	// The read loop must run before any request can see its reply.
 	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1),
-		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil)}
+		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil), work: sessionWork{full: true}}
 	s.learn = newLearner(s)
 	served := make(chan error, 1)
 	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
@@ -268,15 +273,17 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		s.mu.Unlock()
 		if err != nil && !errors.Is(err, ofproto.ErrClosed) {
 			s.log.Warn("reconciliation failed", "err", err)
-			s.installed = nil // re-read the switch next time
+			s.mu.Lock()
+			s.base = reconciledBase{} // re-read the switch next time
+			s.mu.Unlock()
 		}
 	}
 }
 
 // reconcile brings the switch to the desired state of its host.
 func (s *session) reconcile(ctx context.Context) error {
-	snap := s.c.Snapshot()
-	host, ok := hostByDPID(snap, s.dpid)
+	snap, work, base := s.takeWork()
+	host, ok := snap.HostByDatapathID(s.dpid)
 	s.mu.Lock()
 	if ok {
 		s.host = host.Name
@@ -292,36 +299,39 @@ func (s *session) reconcile(ctx context.Context) error {
 		// An unregistered datapath gets nothing: fail_mode=secure keeps
 		// it dropping until `lorisctl host init` registers it.
 		s.log.Info("switch is not a registered host yet; waiting")
+		s.setBase(reconciledBase{})
 		return nil
 	}
-	desired := desiredState(policy.Compile(snap, host.Name, ports))
-	if s.installed == nil {
-		cur, err := s.readState(ctx)
-		if err != nil {
-			return fmt.Errorf("read switch state: %w", err)
-		}
-		s.installed = cur
-	}
-	plan := diff(s.installed, desired)
-	start := time.Now()
-	s.c.metrics.planSent(host.Name, plan)
-	if err := s.apply(ctx, plan); err != nil {
+	r, err := s.plan(ctx, host.Name, snap, ports, work, base)
+	if err != nil {
 		return err
 	}
-	s.installed = desired
+	p := r.plan
+	start := time.Now()
+	s.c.metrics.planSent(host.Name, p)
+	if err := s.apply(ctx, p); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	s.stats.Flows = len(desired.flows)
-	s.stats.Groups = len(desired.groups)
+	// advance may have moved base past snap meanwhile, but only over
+	// changes that do not concern this switch: snap compiles the same.
+	s.base = reconciledBase{snap: snap, ports: ports}
+	if r.full {
+		s.stats.Flows, s.stats.Groups = r.flows, r.groups
+	} else {
+		s.stats.Flows += r.flows
+		s.stats.Groups += r.groups
+	}
 	s.stats.Reconciles++
-	s.c.metrics.planApplied(host.Name, plan)
-	s.stats.FlowAdds += uint64(plan.flowAdds)
-	s.stats.FlowDeletes += uint64(plan.flowDeletes)
-	s.stats.FlowMods += uint64(plan.flowAdds + plan.flowDeletes)
-	s.stats.GroupMods += uint64(len(plan.groupAdds) + len(plan.groupDeletes))
+	s.c.metrics.planApplied(host.Name, p)
+	s.stats.FlowAdds += uint64(p.flowAdds)
+	s.stats.FlowDeletes += uint64(p.flowDeletes)
+	s.stats.FlowMods += uint64(p.flowAdds + p.flowDeletes)
+	s.stats.GroupMods += uint64(len(p.groupAdds) + len(p.groupDeletes))
 	s.mu.Unlock()
-	if !plan.empty() {
-		s.log.Info("reconciled", "host", host.Name, "flow_adds", plan.flowAdds, "flow_deletes", plan.flowDeletes,
-			"group_changes", len(plan.groupAdds)+len(plan.groupDeletes), "took", time.Since(start))
+	if !p.empty() {
+		s.log.Info("reconciled", "host", host.Name, "flow_adds", p.flowAdds, "flow_deletes", p.flowDeletes,
+			"group_changes", len(p.groupAdds)+len(p.groupDeletes), "pods", r.pods, "took", time.Since(start))
 	}
 	return nil
 }

@@ -1,0 +1,110 @@
+package controller
+
+import (
+	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
+)
+
+// change describes what one model mutation touched, so that only the
+// switches whose desired state can differ do any work.
+type change struct {
+	// pods whose members, learned bindings or conflicts changed: their
+	// flows change on the hosts that had or have members of them, and
+	// nowhere else (policy.CompilePod).
+	pods map[string]struct{}
+	// hosts: a host was added, removed or changed. Every host's peers may
+	// have changed, so every switch recompiles in full.
+	hosts bool
+}
+
+func (ch *change) pod(name string) {
+	if ch.pods == nil {
+		ch.pods = map[string]struct{}{}
+	}
+	ch.pods[name] = struct{}{}
+}
+
+// sessionWork is what a session must recompute in its next round.
+type sessionWork struct {
+	full bool
+	pods map[string]struct{}
+}
+
+func (w *sessionWork) empty() bool { return !w.full && len(w.pods) == 0 }
+
+func (w *sessionWork) addPods(pods map[string]struct{}) {
+	if w.full {
+		return
+	}
+	if w.pods == nil {
+		w.pods = make(map[string]struct{}, len(pods))
+	}
+	for p := range pods {
+		w.pods[p] = struct{}{}
+	}
+}
+
+// markAffected records the change in every session it concerns and
+// returns them, to be kicked once c.mu is released. Called with c.mu held,
+// right after c.snap became after, so that a session always reads a
+// snapshot together with the work that leads to it. Sessions the change
+// does not concern may treat after as their last reconciled snapshot.
+func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) []*session {
+	if ch.hosts {
+		out := make([]*session, 0, len(c.sessions))
+		for _, s := range c.sessions {
+			s.markWork(func(w *sessionWork) { w.full, w.pods = true, nil })
+			out = append(out, s)
+		}
+		return out
+	}
+	affected := map[*session]bool{}
+	for pod := range ch.pods {
+		for _, snap := range []*topology.Snapshot{before, after} {
+			for _, name := range snap.HostsWithPod(pod) {
+				h, ok := after.Host(name)
+				if !ok {
+					h, ok = before.Host(name)
+				}
+				if s := c.sessions[h.DatapathID]; ok && s != nil {
+					affected[s] = true
+				}
+			}
+		}
+	}
+	out := make([]*session, 0, len(affected))
+	for _, s := range c.sessions {
+		if affected[s] {
+			s.markWork(func(w *sessionWork) { w.addPods(ch.pods) })
+			out = append(out, s)
+		} else {
+			s.advance(after)
+		}
+	}
+	return out
+}
+
+// markWork merges more work for the next round.
+func (s *session) markWork(add func(w *sessionWork)) {
+	s.mu.Lock()
+	add(&s.work)
+	s.mu.Unlock()
+}
+
+// advance moves the session's reference snapshot forward over a change
+// that does not concern it, if it has no work pending, so that it does not
+// keep an old snapshot alive.
+func (s *session) advance(snap *topology.Snapshot) {
+	s.mu.Lock()
+	if s.work.empty() && s.base.snap != nil {
+		s.base.snap = snap
+	}
+	s.mu.Unlock()
+}
+
+// reconciledBase is what the switch holds when the session is in sync:
+// exactly policy.Compile(snap, host, ports).
+type reconciledBase struct {
+	snap  *topology.Snapshot
+	ports policy.Ports
+}

@@ -1,0 +1,218 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
+)
+
+// takeWork returns the current snapshot with the work that leads to it
+// from the session's base, and clears the work. Both are read under c.mu
+// (the lock markAffected runs under), so no change can be in the snapshot
+// without its work, or the reverse.
+func (s *session) takeWork() (*topology.Snapshot, sessionWork, reconciledBase) {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.work
+	s.work = sessionWork{}
+	return s.c.snap, w, s.base
+}
+
+func (s *session) setBase(b reconciledBase) {
+	s.mu.Lock()
+	s.base = b
+	s.mu.Unlock()
+}
+
+// roundPlan is a plan with what the switch holds once it is applied.
+type roundPlan struct {
+	plan *plan
+	// full: flows and groups are the totals; otherwise the change.
+	full          bool
+	flows, groups int
+	pods          int // pods recompiled (-1: all)
+}
+
+// plan computes the messages of one round. With the switch's state
+// unknown it reads the switch and diffs the whole desired state against
+// it; after a host change or a tunnel port change it recompiles
+// everything from base and now; otherwise only the pods in the work and
+// those whose member ports changed, each diffed against its own compile
+// from base.
+func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot, ports policy.Ports, work sessionWork, base reconciledBase) (roundPlan, error) {
+	switch {
+	case base.snap == nil:
+		want := policy.Compile(snap, host, ports)
+		cur, err := s.readState(ctx)
+		if err != nil {
+			return roundPlan{}, fmt.Errorf("read switch state: %w", err)
+		}
+		return roundPlan{plan: diff(cur, desiredState(want)), full: true,
+			flows: len(want.Flows), groups: len(want.Groups), pods: -1}, nil
+	case work.full || tunnelChanged(base.ports, ports):
+		old := policy.Compile(base.snap, host, base.ports)
+		want := policy.Compile(snap, host, ports)
+		p := &plan{}
+		diffFlowSets(p, old, want)
+		return roundPlan{plan: p, full: true, flows: len(want.Flows), groups: len(want.Groups), pods: -1}, nil
+	}
+	pods := work.pods
+	if changed := changedPortPods(host, base, snap, ports); len(changed) > 0 {
+		pods = make(map[string]struct{}, len(work.pods)+len(changed))
+		for p := range work.pods {
+			pods[p] = struct{}{}
+		}
+		for _, p := range changed {
+			pods[p] = struct{}{}
+		}
+	}
+	names := make([]string, 0, len(pods))
+	for p := range pods {
+		names = append(names, p)
+	}
+	slices.Sort(names)
+	r := roundPlan{plan: &plan{}, pods: len(names)}
+	for _, pod := range names {
+		old := policy.CompilePod(base.snap, host, base.ports, pod)
+		want := policy.CompilePod(snap, host, ports, pod)
+		diffFlowSets(r.plan, old, want)
+		r.flows += len(want.Flows) - len(old.Flows)
+		r.groups += len(want.Groups) - len(old.Groups)
+	}
+	return r, nil
+}
+
+func tunnelChanged(a, b policy.Ports) bool {
+	x, okA := a[policy.TunnelPort]
+	y, okB := b[policy.TunnelPort]
+	return okA != okB || x != y
+}
+
+// changedPortPods lists the pods of the attachments on host whose port was
+// added, removed or renumbered since base.
+func changedPortPods(host string, base reconciledBase, snap *topology.Snapshot, ports policy.Ports) []string {
+	var changed []string
+	for name, no := range ports {
+		if old, ok := base.ports[name]; !ok || old != no {
+			changed = append(changed, name)
+		}
+	}
+	for name := range base.ports {
+		if _, ok := ports[name]; !ok {
+			changed = append(changed, name)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	podOfPort := map[string]string{}
+	for _, sn := range []*topology.Snapshot{base.snap, snap} {
+		for _, a := range sn.AttachmentsOn(host) {
+			podOfPort[a.Port] = a.Pod
+		}
+	}
+	var pods []string
+	for _, name := range changed {
+		if pod, ok := podOfPort[name]; ok {
+			pods = append(pods, pod)
+		}
+	}
+	return pods
+}
+
+// diffFlowSets appends to p the messages that turn old into want, two
+// FlowSets in policy order, by one merge pass: nothing is encoded to
+// compare, and only what differs is translated to OpenFlow.
+func diffFlowSets(p *plan, old, want *policy.FlowSet) {
+	diffMeterSets(p, old.Meters, want.Meters)
+	diffGroupSets(p, old.Groups, want.Groups)
+	var adds []ofproto.Message
+	o, w := old.Flows, want.Flows
+	for len(o) > 0 || len(w) > 0 {
+		c := 0
+		switch {
+		case len(o) == 0:
+			c = 1
+		case len(w) == 0:
+			c = -1
+		default:
+			c = policy.CompareFlows(&o[0], &w[0])
+		}
+		switch {
+		case c < 0:
+			p.flows = append(p.flows, deleteStrict(&o[0]))
+			p.flowDeletes++
+			o = o[1:]
+		case c > 0:
+			adds = append(adds, flowMod(w[0]))
+			p.flowAdds++
+			w = w[1:]
+		default:
+			// ADD replaces a flow with the same table, priority and match
+			// atomically, cookie included (MODIFY would keep the old one).
+			if !o[0].SameEffect(&w[0]) {
+				adds = append(adds, flowMod(w[0]))
+				p.flowAdds++
+			}
+			o, w = o[1:], w[1:]
+		}
+	}
+	// Deletes first: should two policy matches ever encode to the same
+	// OpenFlow match, the add must be what remains.
+	p.flows = append(p.flows, adds...)
+}
+
+func deleteStrict(f *policy.Flow) *ofproto.FlowMod {
+	return &ofproto.FlowMod{
+		Command: ofproto.FlowModDeleteStrict, TableID: f.Table, Priority: f.Priority, Match: flowMatch(f.Match),
+		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
+	}
+}
+
+func diffGroupSets(p *plan, old, want []policy.Group) {
+	for len(old) > 0 || len(want) > 0 {
+		switch {
+		case len(want) == 0 || len(old) > 0 && old[0].ID < want[0].ID:
+			p.groupDeletes = append(p.groupDeletes, &ofproto.GroupMod{
+				Command: ofproto.GroupModDelete, GroupType: ofproto.GroupTypeAll, GroupID: old[0].ID,
+			})
+			old = old[1:]
+		case len(old) == 0 || want[0].ID < old[0].ID:
+			p.groupAdds = append(p.groupAdds, groupMod(want[0]))
+			want = want[1:]
+		default:
+			if !old[0].Equal(&want[0]) {
+				m := groupMod(want[0])
+				m.Command = ofproto.GroupModModify
+				p.groupAdds = append(p.groupAdds, m)
+			}
+			old, want = old[1:], want[1:]
+		}
+	}
+}
+
+func diffMeterSets(p *plan, old, want []policy.Meter) {
+	for len(old) > 0 || len(want) > 0 {
+		switch {
+		case len(want) == 0 || len(old) > 0 && old[0].ID < want[0].ID:
+			p.meterDeletes = append(p.meterDeletes, &ofproto.MeterMod{Command: ofproto.MeterModDelete, MeterID: old[0].ID})
+			old = old[1:]
+		case len(old) == 0 || want[0].ID < old[0].ID:
+			p.meterAdds = append(p.meterAdds, meterMod(want[0]))
+			want = want[1:]
+		default:
+			if old[0] != want[0] {
+				m := meterMod(want[0])
+				m.Command = ofproto.MeterModModify
+				p.meterAdds = append(p.meterAdds, m)
+			}
+			old, want = old[1:], want[1:]
+		}
+	}
+}
