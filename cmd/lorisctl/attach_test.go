@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,17 +37,25 @@ var wantReads = []string{
 	`ip link show dev lvbc0ebb0240`,
 }
 
-// The plumbing after the controller answered, by stage; the commands of a
-// stage run at once.
-var wantPlumbing = [][]string{
-	{"ip link add lvbc0ebb0240 mtu 1450 up type veth peer name eth1 netns ns-c1 address 02:00:00:00:00:07 mtu 1450"},
+// The plumbing made while the controller is asked, by stage; the commands
+// of a stage run at once.
+var wantPrepare = [][]string{
+	{"ip link add lvbc0ebb0240 mtu 1450 up type veth peer name eth1 netns ns-c1 mtu 1450"},
 	{
-		"ip -n ns-c1 -batch - <<< addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
 		"nsenter --net=/var/run/netns/ns-c1 ethtool -K eth1 tx off",
 		"ethtool -K lvbc0ebb0240 tx off",
 	},
+}
+
+// The plumbing after the controller answered.
+var wantFinish = [][]string{
+	{"ip -n ns-c1 -batch - <<< link set dev eth1 address 02:00:00:00:00:07; addr add 10.244.1.2/24 dev eth1; link set dev eth1 up"},
 	{`ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`},
 }
+
+var wantPlumbing = append(slices.Clone(wantPrepare), wantFinish...)
+
+const delVeth = "ip link del lvbc0ebb0240"
 
 func TestAttach(t *testing.T) {
 	api := newFakeAPI(t)
@@ -90,8 +99,8 @@ func TestAttachPidGeneveSystemDatapath(t *testing.T) {
 	}
 	joined := strings.Join(r.recorded(), "\n")
 	for _, w := range []string{
-		"ip link add lvbc0ebb0240 mtu 1400 up type veth peer name eth1 netns 4242 address 02:00:00:00:00:07 mtu 1400",
-		"nsenter --net=/proc/4242/ns/net ip -batch - <<< addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
+		"ip link add lvbc0ebb0240 mtu 1400 up type veth peer name eth1 netns 4242 mtu 1400",
+		"nsenter --net=/proc/4242/ns/net ip -batch - <<< link set dev eth1 address 02:00:00:00:00:07; addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
 	} {
 		if !strings.Contains(joined, w) {
 			t.Errorf("missing %q in\n%s", w, joined)
@@ -108,7 +117,6 @@ func TestAttachPidGeneveSystemDatapath(t *testing.T) {
 // A failure at any plumbing step removes what was made and withdraws the
 // attachment from the controller; later stages never run.
 func TestAttachRollback(t *testing.T) {
-	const delVeth = "ip link del lvbc0ebb0240"
 	for k, st := range wantPlumbing {
 		for _, failing := range st {
 			t.Run(fmt.Sprintf("stage%d/%s", k, strings.Fields(failing)[0]), func(t *testing.T) {
@@ -160,8 +168,8 @@ func TestAttachRollbackReportsFailedUndo(t *testing.T) {
 	}
 }
 
-// A controller refusal is shown as the controller worded it and nothing
-// on the host changes.
+// A controller refusal is shown as the controller worded it, and the veth
+// made while it was asked is removed again.
 func TestAttachConflictChangesNothing(t *testing.T) {
 	api := newFakeAPI(t)
 	api.reply("POST /v1/attachments", 409, `{"error":"attachment h1/c1/eth1: IP 10.244.1.2 already used by h2/c9 in pod web: conflict"}`)
@@ -174,9 +182,40 @@ func TestAttachConflictChangesNothing(t *testing.T) {
 		!strings.Contains(ta.stderr.String(), "409 Conflict") {
 		t.Errorf("stderr %q", ta.stderr)
 	}
-	for _, c := range r.recorded() {
-		if strings.HasPrefix(c, "ip link add") || strings.Contains(c, "add-port") {
-			t.Errorf("host changed after refusal: %s", c)
+	mustEqualStages(t, "commands", r.recorded(), append(append([][]string{wantReads}, wantPrepare...), []string{delVeth}))
+	if reqs := api.recorded(); len(reqs) != 1 {
+		t.Errorf("controller requests %+v, want only the refused POST", reqs)
+	}
+}
+
+// A refusal while making the veth failed too reports the refusal; the
+// failed veth needs no undo.
+func TestAttachConflictAndFailedVeth(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 409, `{"error":"attachment h1/c1/eth1: IP 10.244.1.2 already used by h2/c9 in pod web: conflict"}`)
+	r := initialisedHost("vxlan")
+	r.rules = append([]fakeRule{{contains: "ip link add", out: "RTNETLINK answers: File exists", err: errExit}}, r.rules...)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), "already used by h2/c9") {
+		t.Fatalf("exit %d stderr %q", code, ta.stderr)
+	}
+	mustEqualStages(t, "commands", r.recorded(), append([][]string{wantReads}, wantPrepare[0]))
+}
+
+// A refusal whose veth cannot be removed says so.
+func TestAttachConflictReportsFailedUndo(t *testing.T) {
+	api := newFakeAPI(t)
+	api.reply("POST /v1/attachments", 409, `{"error":"attachment h1/c1/eth1: already attached (id 5f33543d9e8cc47b): conflict"}`)
+	r := initialisedHost("vxlan")
+	r.rules = append([]fakeRule{{contains: delVeth, out: "Operation not permitted", err: errExit}}, r.rules...)
+	ta := newTestApp(api.srv.URL, r)
+	if code := ta.exec(attachArgs...); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	msg := ta.stderr.String()
+	for _, w := range []string{"already attached", "lorisctl detach c1 --ifname eth1 clears it", "removing the veth made meanwhile also failed", "Operation not permitted"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("stderr lacks %q: %s", w, msg)
 		}
 	}
 }
@@ -375,10 +414,13 @@ func TestDetach(t *testing.T) {
 	})
 }
 
-func TestRunStagesUndoOrder(t *testing.T) {
+func TestChangesUndoOrder(t *testing.T) {
 	r := (&fakeRunner{}).on("c2", "", errors.New("fail"))
-	err := runStages(t.Context(), r, []stage{
-		{{argv: []string{"a"}, undo: []string{"undo-a"}}},
+	c := &changes{r: r}
+	if err := c.run(t.Context(), []stage{{{argv: []string{"a"}, undo: []string{"undo-a"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.run(t.Context(), []stage{
 		{{argv: []string{"b"}, undo: []string{"undo-b"}}, {argv: []string{"b2"}}},
 		{{argv: []string{"c"}, undo: []string{"undo-c"}}, {argv: []string{"c2"}, undo: []string{"undo-c2"}}},
 		{{argv: []string{"d"}, undo: []string{"undo-d"}}},
@@ -386,6 +428,11 @@ func TestRunStagesUndoOrder(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fail") {
 		t.Fatalf("error %v", err)
 	}
-	// c succeeded alongside the failing c2, so it is undone too, first.
+	// c succeeded alongside the failing c2, so it is undone too, first;
+	// a, made by the earlier run, last.
 	mustEqualStages(t, "calls", r.recorded(), [][]string{{"a"}, {"b", "b2"}, {"c", "c2"}, {"undo-c"}, {"undo-b"}, {"undo-a"}})
+	// Undone once only.
+	if err := c.undo(t.Context()); err != nil || len(r.recorded()) != 8 {
+		t.Errorf("second undo: %v, calls %q", err, r.recorded())
+	}
 }

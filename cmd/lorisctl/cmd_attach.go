@@ -34,9 +34,10 @@ func newAttachCmd(a *app) *cobra.Command {
 		Short: "Give a container an interface on its pod's network",
 		Long: `attach runs on the container host. It registers the attachment with
 the controller (which checks the pod and that MAC and IP are unique in it,
-and picks a MAC when --mac is not given), then creates a veth pair: the
-container end goes into the container's network namespace with the MAC,
-address and MTU; the host end joins the loris bridge.
+and picks a MAC when --mac is not given) while it creates a veth pair whose
+container end is made inside the container's network namespace, down; once
+the controller agrees, the container end gets the MAC and address and comes
+up, and the host end joins the loris bridge.
 
 The container's namespace comes from --netns NAME (/var/run/netns/NAME;
 CONTAINER is then just a label), --pid PID (/proc/PID/ns/net), or else from
@@ -133,33 +134,53 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		return err
 	}
 
+	plumb := plumbing{
+		ovs: ovs, bridge: f.bridge, port: port, ifname: f.ifname,
+		cidr: req.ip.String(), mtu: host.mtu, ns: host.ns, netdev: host.netdev,
+		container: container,
+	}
+	// The veth needs nothing from the controller, so it is made while the
+	// controller is asked; if the controller refuses, it is removed again.
+	made := &changes{r: r}
+	var prepareErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { prepareErr = made.run(ctx, prepareStages(plumb)) })
 	att, raw, err := client.createAttachment(ctx, topology.Attachment{
 		Host: host.name, Container: container, IfName: f.ifname, Port: port,
 		MAC: req.mac, IP: req.ip, Pod: f.pod,
 	})
-	if isConflict(err) && strings.Contains(err.Error(), "already attached") {
-		// No port exists (checked above), so the record is what an
-		// interrupted attach left behind.
-		return fmt.Errorf("%w (no port exists on this host: if an earlier attach was interrupted, lorisctl detach %s --ifname %s clears it)", err, container, f.ifname)
-	}
+	wg.Wait()
 	if err != nil {
+		if isConflict(err) && strings.Contains(err.Error(), "already attached") {
+			// No port exists (checked above), so the record is what an
+			// interrupted attach left behind.
+			err = fmt.Errorf("%w (no port exists on this host: if an earlier attach was interrupted, lorisctl detach %s --ifname %s clears it)", err, container, f.ifname)
+		}
+		if uerr := made.undo(ctx); uerr != nil {
+			return fmt.Errorf("%w; removing the veth made meanwhile also failed: %v", err, uerr)
+		}
 		return err
 	}
 	if att.ID == "" {
+		if uerr := made.undo(ctx); uerr != nil {
+			return fmt.Errorf("controller created the attachment but returned no id; removing the veth also failed: %v", uerr)
+		}
 		return errors.New("controller created the attachment but returned no id")
 	}
 	if err := att.MAC.ValidateUnicast(); err != nil {
-		return withdraw(ctx, a, client, att.ID,
-			fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err))
+		cause := fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err)
+		if uerr := made.undo(ctx); uerr != nil {
+			cause = fmt.Errorf("%w; removing the veth also failed: %v", cause, uerr)
+		}
+		return withdraw(ctx, a, client, att.ID, cause)
 	}
-	mac := att.MAC.String()
-	stages := attachStages(plumbing{
-		ovs: ovs, bridge: f.bridge, port: port, ifname: f.ifname,
-		mac: mac, cidr: req.ip.String(), mtu: host.mtu, ns: host.ns, netdev: host.netdev,
-		attachmentID: att.ID, container: container,
-	})
-	if err := runStages(ctx, r, stages); err != nil {
-		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, host.ns, err))
+	plumb.mac = att.MAC.String()
+	plumb.attachmentID = att.ID
+	if prepareErr == nil {
+		prepareErr = made.run(ctx, finishStages(plumb))
+	}
+	if prepareErr != nil {
+		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, host.ns, prepareErr))
 	}
 
 	p := a.printer()
@@ -167,7 +188,7 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 		return p.rawJSON(raw)
 	}
 	return p.table([]string{"ID", "POD", "CONTAINER", "IFNAME", "MAC", "IP", "MTU", "PORT"},
-		[][]string{{att.ID, att.Pod, container, f.ifname, mac, req.ip.String(), fmt.Sprint(host.mtu), port}})
+		[][]string{{att.ID, att.Pod, container, f.ifname, plumb.mac, req.ip.String(), fmt.Sprint(host.mtu), port}})
 }
 
 // attachHost is what attach learned about the host before asking the

@@ -36,84 +36,109 @@ type plumbing struct {
 	container    string
 }
 
-// attachStages is the plumbing for an attachment, in three stages:
+// prepareStages make the veth, as far as that needs nothing from the
+// controller, so that they can run while the controller is asked:
 //
 //  1. one netlink request creates the veth with both ends' MTU, the
 //     container end already in the container's namespace under its final
-//     name and MAC (so it never collides with a host interface), and the
+//     name (so it never collides with a host interface) and down, and the
 //     host end up. It either all happens or nothing does.
-//  2. inside the container, address and link up in one ip -batch; TX
-//     checksum offload off on both ends (ethtool takes one device a run).
-//  3. the host end joins the bridge, with its labels, in one transaction.
+//  2. TX checksum offload off on both ends (ethtool takes one device a
+//     run, so two runs at once).
 //
-// The container end is fully configured before the host end joins the
-// bridge, so the switch never sees a half-made port. Deleting the host end
-// deletes its peer too, wherever it is, so that single undo covers every
-// step up to add-port.
-func attachStages(p plumbing) []stage {
+// Deleting the host end deletes its peer too, wherever it is, so that
+// single undo covers every step up to add-port.
+func prepareStages(p plumbing) []stage {
 	mtu := strconv.Itoa(p.mtu)
 	create := step{
 		argv: []string{"ip", "link", "add", p.port, "mtu", mtu, "up", "type", "veth",
-			"peer", "name", p.ifname, "netns", p.ns.linkArg(), "address", p.mac, "mtu", mtu},
+			"peer", "name", p.ifname, "netns", p.ns.linkArg(), "mtu", mtu},
 		undo: []string{"ip", "link", "del", p.port},
 	}
-	configure := stage{{
-		argv:  p.ns.ipBatch(),
-		input: "addr add " + p.cidr + " dev " + p.ifname + "\nlink set dev " + p.ifname + " up\n",
-	}}
+	stages := []stage{{create}}
 	if p.netdev {
-		configure = append(configure,
-			step{argv: p.ns.inside("ethtool", "-K", p.ifname, "tx", "off")},
-			step{argv: []string{"ethtool", "-K", p.port, "tx", "off"}},
-		)
+		stages = append(stages, stage{
+			{argv: p.ns.inside("ethtool", "-K", p.ifname, "tx", "off")},
+			{argv: []string{"ethtool", "-K", p.port, "tx", "off"}},
+		})
+	}
+	return stages
+}
+
+// finishStages complete the attachment once the controller has recorded
+// it: the container end gets its MAC and address and comes up (one
+// ip -batch), then the host end joins the bridge with its labels in one
+// transaction. The container end is fully configured before the host end
+// joins the bridge, so the switch never sees a half-made port.
+func finishStages(p plumbing) []stage {
+	configure := step{
+		argv: p.ns.ipBatch(),
+		input: "link set dev " + p.ifname + " address " + p.mac + "\n" +
+			"addr add " + p.cidr + " dev " + p.ifname + "\n" +
+			"link set dev " + p.ifname + " up\n",
 	}
 	join := step{
 		argv: p.ovs.argv(addPortArgs(p.bridge, p.port, p.attachmentID, p.container, p.ifname)...),
 		undo: p.ovs.argv(delPortArgs(p.bridge, p.port)...),
 	}
-	return []stage{{create}, configure, {join}}
+	return []stage{{configure}, {join}}
 }
 
-// runStages runs stages in order, the steps of a stage at once. When a
-// step fails, the rest of its stage still finishes; then the undo of every
-// step that succeeded runs, newest stage first, and the failures are
-// returned (in step order) together with any undo that failed as well.
-func runStages(ctx context.Context, r runner, stages []stage) error {
-	var undos [][]string
+// changes runs stages and remembers how to revert what succeeded, across
+// runs, so that an attach can make the veth first and finish it later.
+type changes struct {
+	r     runner
+	undos [][]string
+}
+
+// run runs stages in order, the steps of a stage at once. When a step
+// fails, the rest of its stage still finishes; then everything this and
+// earlier runs made is undone, and the failures are returned (in step
+// order) together with any undo that failed as well.
+func (c *changes) run(ctx context.Context, stages []stage) error {
 	for _, st := range stages {
 		errs := make([]error, len(st))
 		var wg sync.WaitGroup
 		for i, s := range st {
 			wg.Go(func() {
 				if s.input != "" {
-					_, errs[i] = r.runInput(ctx, s.input, s.argv[0], s.argv[1:]...)
+					_, errs[i] = c.r.runInput(ctx, s.input, s.argv[0], s.argv[1:]...)
 				} else {
-					_, errs[i] = r.run(ctx, s.argv[0], s.argv[1:]...)
+					_, errs[i] = c.r.run(ctx, s.argv[0], s.argv[1:]...)
 				}
 			})
 		}
 		wg.Wait()
 		for i, s := range st {
 			if errs[i] == nil && s.undo != nil {
-				undos = append(undos, s.undo)
+				c.undos = append(c.undos, s.undo)
 			}
 		}
 		if err := errors.Join(errs...); err != nil {
-			// Undo even when ctx was cancelled (Ctrl-C mid-attach); the
-			// runner still bounds each command.
-			undoCtx := context.WithoutCancel(ctx)
-			var undoErrs []string
-			for i := len(undos) - 1; i >= 0; i-- {
-				u := undos[i]
-				if _, uerr := r.run(undoCtx, u[0], u[1:]...); uerr != nil {
-					undoErrs = append(undoErrs, uerr.Error())
-				}
-			}
-			if len(undoErrs) > 0 {
-				return fmt.Errorf("%w; undoing also failed: %s", err, strings.Join(undoErrs, "; "))
+			if uerr := c.undo(ctx); uerr != nil {
+				return fmt.Errorf("%w; undoing also failed: %v", err, uerr)
 			}
 			return err
 		}
+	}
+	return nil
+}
+
+// undo reverts everything made so far, newest first. It runs even when
+// ctx was cancelled (Ctrl-C mid-attach); the runner still bounds each
+// command.
+func (c *changes) undo(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []string
+	for i := len(c.undos) - 1; i >= 0; i-- {
+		u := c.undos[i]
+		if _, err := c.r.run(ctx, u[0], u[1:]...); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	c.undos = nil
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
 }
