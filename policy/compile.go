@@ -81,6 +81,7 @@ func CompilePod(s *topology.Snapshot, host string, ports Ports, pod string) *Flo
 	if len(local) == 0 {
 		return c.fs
 	}
+	c.fs.Flows = make([]Flow, 0, 3+5*len(local)+2*s.MemberCount(pod))
 	c.podFlows(p, local)
 	sortFlowSet(c.fs)
 	return c.fs
@@ -104,6 +105,14 @@ type compiler struct {
 	tun    uint32
 	hasTun bool
 	fs     *FlowSet
+	// toPeer caches the tunnel actions per (VNI, peer): every remote
+	// member on the same peer shares one read-only slice.
+	toPeer map[peerVNI][]Action
+}
+
+type peerVNI struct {
+	peer string
+	vni  uint32
 }
 
 // localMember is an attachment on this host with its port number, if the
@@ -262,11 +271,20 @@ func (c *compiler) peer(name string) (topology.Host, bool) {
 }
 
 func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {
-	return []Action{
+	k := peerVNI{to.Name, vni}
+	if as, ok := c.toPeer[k]; ok {
+		return as
+	}
+	as := []Action{
 		{Kind: ActionSetTunID, TunID: uint64(vni)},
 		{Kind: ActionSetTunDst, TunDst: to.TunnelIP},
 		{Kind: ActionOutput, Port: c.tun},
 	}
+	if c.toPeer == nil {
+		c.toPeer = map[peerVNI][]Action{}
+	}
+	c.toPeer[k] = as
+	return as
 }
 
 func u64(v uint64) *uint64                { return &v }
