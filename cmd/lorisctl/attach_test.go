@@ -48,14 +48,21 @@ var wantPrepare = [][]string{
 }
 
 // The plumbing after the controller answered.
-var wantFinish = [][]string{
-	{"ip -n ns-c1 -batch - <<< link set dev eth1 address 02:00:00:00:00:07; addr add 10.244.1.2/24 dev eth1; link set dev eth1 up"},
-	{`ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`},
-}
+var wantFinish = [][]string{{
+	"ip -n ns-c1 -batch - <<< link set dev eth1 address 02:00:00:00:00:07; addr add 10.244.1.2/24 dev eth1; link set dev eth1 up",
+	addPort,
+}}
 
 var wantPlumbing = append(slices.Clone(wantPrepare), wantFinish...)
 
-const delVeth = "ip link del lvbc0ebb0240"
+const (
+	addPort = `ovs-vsctl --db=unix:/d/db.sock -- add-port br-loris lvbc0ebb0240 -- set interface lvbc0ebb0240 external_ids:loris-attachment="a1b2c3d4e5f60708" external_ids:loris-container="c1" external_ids:loris-ifname="eth1"`
+	delVeth = "ip link del lvbc0ebb0240"
+	delPort = "ovs-vsctl --db=unix:/d/db.sock --if-exists del-port br-loris lvbc0ebb0240"
+)
+
+// undoOf is what reverts each plumbing command that has an undo.
+var undoOf = map[string]string{wantPrepare[0][0]: delVeth, addPort: delPort}
 
 func TestAttach(t *testing.T) {
 	api := newFakeAPI(t)
@@ -134,9 +141,17 @@ func TestAttachRollback(t *testing.T) {
 					t.Errorf("stderr %q", ta.stderr)
 				}
 				want := append([][]string{wantReads}, wantPlumbing[:k+1]...)
-				if k > 0 { // the veth exists once stage 0 succeeded
-					want = append(want, []string{delVeth})
+				// Every command that succeeded up to the failing stage is
+				// undone, newest first.
+				var undos [][]string
+				for _, done := range wantPlumbing[:k+1] {
+					for _, c := range done {
+						if u, ok := undoOf[c]; ok && c != failing {
+							undos = append([][]string{{u}}, undos...)
+						}
+					}
 				}
+				want = append(want, undos...)
 				mustEqualStages(t, "commands", r.recorded(), want)
 				reqs := api.recorded()
 				if len(reqs) != 2 || reqs[1].method != "DELETE" || reqs[1].path != "/v1/attachments/a1b2c3d4e5f60708" {

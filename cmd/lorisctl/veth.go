@@ -66,10 +66,12 @@ func prepareStages(p plumbing) []stage {
 }
 
 // finishStages complete the attachment once the controller has recorded
-// it: the container end gets its MAC and address and comes up (one
-// ip -batch), then the host end joins the bridge with its labels in one
-// transaction. The container end is fully configured before the host end
-// joins the bridge, so the switch never sees a half-made port.
+// it, in one stage: inside the container one ip -batch gives the container
+// end its MAC and address and only then brings it up, while the host end
+// joins the bridge with its labels in one transaction. No frame crosses
+// the port before the container end is up, so the switch never carries
+// traffic from a half-made interface; and the ovs-vsctl run, the slowest
+// step (it waits for ovs-vswitchd to add the port), hides the batch.
 func finishStages(p plumbing) []stage {
 	configure := step{
 		argv: p.ns.ipBatch(),
@@ -81,7 +83,7 @@ func finishStages(p plumbing) []stage {
 		argv: p.ovs.argv(addPortArgs(p.bridge, p.port, p.attachmentID, p.container, p.ifname)...),
 		undo: p.ovs.argv(delPortArgs(p.bridge, p.port)...),
 	}
-	return []stage{{configure}, {join}}
+	return []stage{{configure, join}}
 }
 
 // changes runs stages and remembers how to revert what succeeded, across
