@@ -26,6 +26,8 @@ type stateSwitch struct {
 	groups                         map[uint32]ofproto.GroupDesc
 	meters                         map[uint32]ofproto.MeterConfig
 	flowMods, groupMods, meterMods int
+	bundled                        []ofproto.Message // adds of the open bundle
+	bundles                        int               // bundles committed
 }
 
 func dialStateSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port) *stateSwitch {
@@ -70,6 +72,29 @@ func (sw *stateSwitch) handle(_ *ofproto.Conn, h ofproto.Header, m ofproto.Messa
 		sw.reply(h, &ofproto.FeaturesReply{DatapathID: sw.dpid, NTables: 254})
 	case *ofproto.BarrierRequest:
 		sw.reply(h, &ofproto.BarrierReply{})
+	case *ofproto.BundleAdd:
+		sw.bundled = append(sw.bundled, m.Message)
+	case *ofproto.BundleControl:
+		if m.CtrlType == ofproto.BundleCommit {
+			sw.bundles++
+			for _, bm := range sw.bundled {
+				sw.modify(bm)
+			}
+		}
+		if m.CtrlType == ofproto.BundleCommit || m.CtrlType == ofproto.BundleDiscard {
+			sw.bundled = nil
+		}
+		sw.reply(h, &ofproto.BundleControl{BundleID: m.BundleID, CtrlType: m.CtrlType + 1})
+	case *ofproto.MultipartRequest:
+		sw.multipart(h, m)
+	default:
+		sw.modify(m)
+	}
+}
+
+// modify applies a flow, group or meter modification.
+func (sw *stateSwitch) modify(m ofproto.Message) {
+	switch m := m.(type) {
 	case *ofproto.FlowMod:
 		sw.flowMods++
 		key := flowKey(m.TableID, m.Priority, m.Match)
@@ -98,8 +123,6 @@ func (sw *stateSwitch) handle(_ *ofproto.Conn, h ofproto.Header, m ofproto.Messa
 		case ofproto.MeterModDelete:
 			delete(sw.meters, m.MeterID)
 		}
-	case *ofproto.MultipartRequest:
-		sw.multipart(h, m)
 	}
 }
 
@@ -113,11 +136,16 @@ func (sw *stateSwitch) multipart(h ofproto.Header, m *ofproto.MultipartRequest) 
 	case *ofproto.MeterStatsRequest:
 		body = &ofproto.MeterStatsReply{}
 	case *ofproto.FlowStatsRequest:
-		r := &ofproto.FlowStatsReply{}
+		// In parts: a message holds at most 64 KiB.
+		var all []ofproto.FlowStats
 		for _, f := range sw.flows {
-			r.Flows = append(r.Flows, f)
+			all = append(all, f)
 		}
-		body = r
+		for len(all) > 100 {
+			sw.reply(h, &ofproto.MultipartReply{Flags: ofproto.MultipartReplyMore, Body: &ofproto.FlowStatsReply{Flows: all[:100]}})
+			all = all[100:]
+		}
+		body = &ofproto.FlowStatsReply{Flows: all}
 	case *ofproto.GroupDescRequest:
 		r := &ofproto.GroupDescReply{}
 		for _, g := range sw.groups {

@@ -365,3 +365,44 @@ func incrementalProperty(t *testing.T, seed uint64) {
 		t.Fatalf("only %d changes made", ops)
 	}
 }
+
+// A large plan goes to the switch as one bundle, with the same result;
+// a reconnect with nothing changed then sends nothing.
+func TestLargePlanIsOneBundle(t *testing.T) {
+	w := newReconcileWorld(t)
+	h := w.addHost(0, topology.TunnelVXLAN)
+	if _, err := w.c.AddPod("blue", 0); err != nil {
+		t.Fatal(err)
+	}
+	var ports []ofproto.Port
+	for i := range 200 {
+		a, err := w.c.Attach(topology.Attachment{Host: h.Name, Container: fmt.Sprintf("c%d", i), IfName: "eth0", Pod: "blue",
+			IP: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 244, byte(i >> 8), byte(i + 1)}), 16)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, ofproto.Port{PortNo: uint32(10 + i), Name: a.Port})
+	}
+	sw := w.connect(h, ports...)
+	w.waitConverged()
+	w.checkEquivalent("first round")
+	sw.mu.Lock()
+	bundles, flows := sw.bundles, len(sw.flows)
+	sw.mu.Unlock()
+	if bundles != 1 || flows < bundleMinMessages {
+		t.Fatalf("%d flows in %d bundles, want over %d in one", flows, bundles, bundleMinMessages)
+	}
+	mods := sw.mods()
+	sw.conn.Close()
+	metricsWaitFor(t, "the session to end", 5*time.Second, func() bool { return len(w.sessions()) == 0 })
+	again := dialStateSwitch(t, w.addr, uint64(h.DatapathID), sw.ports)
+	sw.mu.Lock()
+	again.flows, again.groups, again.meters = sw.flows, sw.groups, sw.meters
+	sw.mu.Unlock()
+	w.switches[h.Name] = again
+	w.waitConverged()
+	w.checkEquivalent("reconnect")
+	if again.mods() != 0 || mods == 0 {
+		t.Fatalf("reconnect sent %d modifications, want 0", again.mods())
+	}
+}

@@ -33,6 +33,8 @@ type session struct {
 	// has closed the connection.
 	budget   *msgBudget
 	flooding atomic.Bool
+	// noBundles is set once the switch refused a bundle.
+	noBundles atomic.Bool
 	// wantGen counts kicks; doneGen is the wantGen a successful round
 	// started from. The session is converged when they are equal.
 	wantGen, doneGen atomic.Uint64
@@ -337,8 +339,19 @@ func (s *session) reconcile(ctx context.Context) error {
 }
 
 // apply sends a plan in three confirmed steps so that no flow ever points
-// at a missing group: groups first, then flows, then group removals.
+// at a missing group: groups first, then flows, then group removals;
+// meters before and after them likewise. A large plan goes as one ordered
+// bundle instead (applyBundled).
 func (s *session) apply(ctx context.Context, p *plan) error {
+	if len(p.groupAdds)+len(p.flows)+len(p.groupDeletes) >= bundleMinMessages && !s.noBundles.Load() {
+		bundled, err := s.applyBundled(ctx, p)
+		if err != nil {
+			return err
+		}
+		if bundled {
+			return nil
+		}
+	}
 	for _, step := range [][]ofproto.Message{p.meterAdds, p.groupAdds, p.flows, p.groupDeletes, p.meterDeletes} {
 		if len(step) == 0 {
 			continue
