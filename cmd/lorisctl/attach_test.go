@@ -451,3 +451,31 @@ func TestChangesUndoOrder(t *testing.T) {
 		t.Errorf("second undo: %v, calls %q", err, r.recorded())
 	}
 }
+
+// An answer attach cannot use removes the veth made meanwhile; a record
+// that was created is withdrawn.
+func TestAttachUnusableAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+		withdrawn        bool
+	}{
+		{"multicast MAC", strings.Replace(attachedJSON, "02:00:00:00:00:07", "01:00:5e:00:00:07", 1), "unusable MAC", true},
+		{"no id", strings.Replace(attachedJSON, `"id":"a1b2c3d4e5f60708",`, "", 1), "returned no id", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t)
+			api.reply("POST /v1/attachments", 201, tc.body)
+			api.reply("DELETE /v1/attachments/a1b2c3d4e5f60708", 204, "")
+			r := initialisedHost("vxlan")
+			ta := newTestApp(api.srv.URL, r)
+			if code := ta.exec(attachArgs...); code != 1 || !strings.Contains(ta.stderr.String(), tc.want) {
+				t.Fatalf("exit %d stderr %q", code, ta.stderr)
+			}
+			mustEqualStages(t, "commands", r.recorded(), append(append([][]string{wantReads}, wantPrepare...), []string{delVeth}))
+			reqs := api.recorded()
+			if withdrawn := len(reqs) == 2 && reqs[1].method == "DELETE"; withdrawn != tc.withdrawn {
+				t.Errorf("controller requests %+v, withdrawn want %v", reqs, tc.withdrawn)
+			}
+		})
+	}
+}

@@ -142,45 +142,42 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 	// The veth needs nothing from the controller, so it is made while the
 	// controller is asked; if the controller refuses, it is removed again.
 	made := &changes{r: r}
-	var prepareErr error
+	var plumbErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { prepareErr = made.run(ctx, prepareStages(plumb)) })
+	wg.Go(func() { plumbErr = made.run(ctx, prepareStages(plumb)) })
 	att, raw, err := client.createAttachment(ctx, topology.Attachment{
 		Host: host.name, Container: container, IfName: f.ifname, Port: port,
 		MAC: req.mac, IP: req.ip, Pod: f.pod,
 	})
 	wg.Wait()
+	removeVeth := func(cause error) error {
+		if uerr := made.undo(ctx); uerr != nil {
+			return fmt.Errorf("%w; removing the veth made meanwhile also failed: %v", cause, uerr)
+		}
+		return cause
+	}
 	if err != nil {
 		if isConflict(err) && strings.Contains(err.Error(), "already attached") {
 			// No port exists (checked above), so the record is what an
 			// interrupted attach left behind.
 			err = fmt.Errorf("%w (no port exists on this host: if an earlier attach was interrupted, lorisctl detach %s --ifname %s clears it)", err, container, f.ifname)
 		}
-		if uerr := made.undo(ctx); uerr != nil {
-			return fmt.Errorf("%w; removing the veth made meanwhile also failed: %v", err, uerr)
-		}
-		return err
+		return removeVeth(err)
 	}
 	if att.ID == "" {
-		if uerr := made.undo(ctx); uerr != nil {
-			return fmt.Errorf("controller created the attachment but returned no id; removing the veth also failed: %v", uerr)
-		}
-		return errors.New("controller created the attachment but returned no id")
+		return removeVeth(errors.New("controller created the attachment but returned no id"))
 	}
 	if err := att.MAC.ValidateUnicast(); err != nil {
-		cause := fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err)
-		if uerr := made.undo(ctx); uerr != nil {
-			cause = fmt.Errorf("%w; removing the veth also failed: %v", cause, uerr)
-		}
-		return withdraw(ctx, a, client, att.ID, cause)
+		return withdraw(ctx, a, client, att.ID,
+			removeVeth(fmt.Errorf("controller answered attachment %s with unusable MAC: %v", att.ID, err)))
 	}
 	plumb.mac = att.MAC.String()
 	plumb.attachmentID = att.ID
-	if prepareErr == nil {
-		prepareErr = made.run(ctx, finishStages(plumb))
+	if plumbErr == nil {
+		plumbErr = made.run(ctx, finishStages(plumb))
 	}
-	if prepareErr != nil {
-		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, host.ns, prepareErr))
+	if plumbErr != nil {
+		return withdraw(ctx, a, client, att.ID, fmt.Errorf("plumbing %s into %s failed, undone: %w", container, host.ns, plumbErr))
 	}
 
 	p := a.printer()
