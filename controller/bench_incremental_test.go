@@ -2,6 +2,7 @@ package controller
 
 import (
 	"net/netip"
+	"runtime/debug"
 	"testing"
 
 	"github.com/lorispack/loris/policy"
@@ -43,4 +44,32 @@ func BenchmarkScaleIncrementalRound(b *testing.B) {
 			b.ReportMetric(float64(len(p.groupAdds)+len(p.groupDeletes)), "group-mods")
 		})
 	}
+}
+
+// BenchmarkScaleMemoryPerSwitch: what connected switches cost the
+// controller once their first rounds are done, at the scale topology.
+// Unlike BenchmarkScaleAttachmentChange it returns freed memory to the
+// OS before reading RSS, so that the figure is what the sessions keep,
+// not the peak of their first rounds.
+func BenchmarkScaleMemoryPerSwitch(b *testing.B) {
+	w := newScaleWorld(b)
+	debug.FreeOSMemory()
+	rss0, heap0 := rssBytes(b), heapInuse()
+	n := switchesToConnect(b)
+	hosts := make([]string, 0, n)
+	for _, h := range w.state.Hosts[:n] {
+		hosts = append(hosts, h.Name)
+	}
+	w.connect(b, hosts)
+	debug.FreeOSMemory()
+	rss1, heap1 := rssBytes(b), heapInuse()
+	for b.Loop() {
+		// Nothing to repeat: the figures are taken once.
+	}
+	mib := func(v int64) float64 { return float64(v) / (1 << 20) }
+	b.ReportMetric(mib(rss0), "RSS-0-switches-MiB")
+	b.ReportMetric(mib(rss1-rss0)/float64(n), "RSS-MiB/switch")
+	b.ReportMetric(mib(heap1-heap0)/float64(n), "heap-MiB/switch")
+	b.ReportMetric((mib(rss0)+mib(rss1-rss0)/float64(n)*scaleHosts)/1024, "RSS-1000-switches-GiB(extrapolated)")
+	b.ReportMetric(float64(n), "switches")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,9 @@ type Controller struct {
 	sessions map[topology.DatapathID]*session
 
 	wg sync.WaitGroup
+	// fullRounds bounds how many sessions compute a whole desired state
+	// at once (fullRoundSlot): each needs tens of MiB while it runs.
+	fullRounds chan struct{}
 
 	metrics         *Metrics
 	events          *eventLog   // recent events for GET /v1/events (events.go)
@@ -97,6 +101,8 @@ func New(cfg Config) (*Controller, error) {
 		sessions: make(map[topology.DatapathID]*session),
 		metrics:  metrics,
 		events:   newEventLog(eventRingSize),
+
+		fullRounds: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	metrics.observe(c)
 	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))

@@ -45,7 +45,15 @@ type roundPlan struct {
 // everything from base and now; otherwise only the pods in the work and
 // those whose member ports changed, each diffed against its own compile
 // from base.
-func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot, ports policy.Ports, work sessionWork, base reconciledBase) (roundPlan, error) {
+// A full plan is computed holding slot (taken here if the loop did not
+// predict it); the caller releases it once the plan is made.
+func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot, ports policy.Ports, work sessionWork, base reconciledBase, slot *roundSlot) (roundPlan, error) {
+	full := base.snap == nil || work.full || tunnelChanged(base.ports, ports)
+	if full && !slot.held {
+		if err := slot.take(ctx); err != nil {
+			return roundPlan{}, err
+		}
+	}
 	switch {
 	case base.snap == nil:
 		want := policy.Compile(snap, host, ports)
@@ -86,6 +94,40 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 		r.groups += len(want.Groups) - len(old.Groups)
 	}
 	return r, nil
+}
+
+// roundSlot is a turn to compute a whole desired state: a thousand
+// switches connecting at once must not all hold one in memory together.
+// They take turns at about the speed the CPUs allow anyway; the slot is
+// given back once the plan is made, before it is sent.
+type roundSlot struct {
+	c    *Controller
+	held bool
+}
+
+func (r *roundSlot) take(ctx context.Context) error {
+	select {
+	case r.c.fullRounds <- struct{}{}:
+		r.held = true
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *roundSlot) release() {
+	if r.held {
+		r.held = false
+		<-r.c.fullRounds
+	}
+}
+
+// nextRoundFull predicts whether the next round computes everything, so
+// that the loop can wait for a slot before the round's time starts.
+func (s *session) nextRoundFull() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.work.full || s.base.snap == nil || tunnelChanged(s.base.ports, s.ports)
 }
 
 func tunnelChanged(a, b policy.Ports) bool {

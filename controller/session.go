@@ -258,10 +258,16 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		case <-s.kickCh:
 		}
 		gen := s.wantGen.Load()
+		// A full round waits for its turn before its time starts.
+		slot := &roundSlot{c: s.c}
+		if s.nextRoundFull() && slot.take(ctx) != nil {
+			return
+		}
 		rctx, cancel := context.WithTimeout(ctx, s.c.cfg.ReconcileTimeout)
 		started := time.Now()
-		err := s.reconcile(rctx)
+		err := s.reconcile(rctx, slot)
 		cancel()
+		slot.release()
 		s.c.metrics.reconciled(s.hostLabel(), time.Since(started), err)
 		s.mu.Lock()
 		s.lastReconcile = time.Now()
@@ -283,7 +289,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 }
 
 // reconcile brings the switch to the desired state of its host.
-func (s *session) reconcile(ctx context.Context) error {
+func (s *session) reconcile(ctx context.Context, slot *roundSlot) error {
 	snap, work, base := s.takeWork()
 	host, ok := snap.HostByDatapathID(s.dpid)
 	s.mu.Lock()
@@ -304,7 +310,8 @@ func (s *session) reconcile(ctx context.Context) error {
 		s.setBase(reconciledBase{})
 		return nil
 	}
-	r, err := s.plan(ctx, host.Name, snap, ports, work, base)
+	r, err := s.plan(ctx, host.Name, snap, ports, work, base, slot)
+	slot.release()
 	if err != nil {
 		return err
 	}
