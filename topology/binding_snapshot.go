@@ -22,12 +22,10 @@ func (s *Snapshot) ConflictsOf(id string) []Conflict {
 // LearnedCount returns how many learned bindings pod has ("" = all pods).
 func (s *Snapshot) LearnedCount(pod string) int {
 	if pod != "" {
-		return s.learnedIn[pod]
+		return s.learnedIn.get(pod)
 	}
 	n := 0
-	for _, c := range s.learnedIn {
-		n += c
-	}
+	s.learnedIn.each(func(_ string, c int) { n += c })
 	return n
 }
 
@@ -36,7 +34,7 @@ func (s *Snapshot) records(pod string) idList {
 	if pod == "" {
 		return s.all
 	}
-	return s.inPod[pod]
+	return s.inPod.get(pod)
 }
 
 // Bindings returns every binding, static and learned, of pod ("" = all

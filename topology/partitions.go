@@ -18,10 +18,10 @@ type partitions struct {
 	epoch uint64
 
 	all          idList
-	onHost       cowMap[string, idList]
-	inPod        cowMap[string, idList]
-	hostsWithPod cowMap[string, []string] // sorted host names
-	learnedIn    cowMap[string, int]      // learned bindings per pod
+	onHost       cowMap[idList]
+	inPod        cowMap[idList]
+	hostsWithPod cowMap[[]string] // sorted host names
+	learnedIn    cowMap[int]      // learned bindings per pod
 
 	podHostCount map[string]map[string]int // members per pod and host; model only
 
@@ -72,7 +72,7 @@ func (m *Model) dropRecord(id string) {
 	m.countMember(r.Pod, r.Host, -1)
 }
 
-func dropFrom(lists *cowMap[string, idList], key, id string, epoch uint64) {
+func dropFrom(lists *cowMap[idList], key, id string, epoch uint64) {
 	l, _ := lists.get(key).remove(id, epoch)
 	if l.Len() == 0 {
 		lists.delete(key, epoch)

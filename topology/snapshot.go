@@ -18,10 +18,10 @@ type Snapshot struct {
 	hosts        *hostTable
 	pods         *podTable
 	all          idList
-	onHost       map[string]idList
-	inPod        map[string]idList
-	hostsWithPod map[string][]string
-	learnedIn    map[string]int
+	onHost       shardedMap[idList]
+	inPod        shardedMap[idList]
+	hostsWithPod shardedMap[[]string]
+	learnedIn    shardedMap[int]
 }
 
 // Snapshot returns the model's current state as a Snapshot.
@@ -106,19 +106,19 @@ func (s *Snapshot) AttachmentCount() int { return s.all.Len() }
 
 // AttachmentsOn returns the attachments on host, sorted by id.
 func (s *Snapshot) AttachmentsOn(host string) []Attachment {
-	return s.onHost[host].attachments()
+	return s.onHost.get(host).attachments()
 }
 
 // Members returns the attachments in pod, sorted by id.
 func (s *Snapshot) Members(pod string) []Attachment {
-	return s.inPod[pod].attachments()
+	return s.inPod.get(pod).attachments()
 }
 
 // HostsWithPod returns the sorted names of hosts with at least one member
 // of pod.
 func (s *Snapshot) HostsWithPod(pod string) []string {
-	return slices.Clone(s.hostsWithPod[pod])
+	return slices.Clone(s.hostsWithPod.get(pod))
 }
 
 // MemberCount returns how many attachments pod has, without copying them.
-func (s *Snapshot) MemberCount(pod string) int { return s.inPod[pod].Len() }
+func (s *Snapshot) MemberCount(pod string) int { return s.inPod.get(pod).Len() }
