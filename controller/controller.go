@@ -307,10 +307,5 @@ func (c *Controller) Wait() { c.wg.Wait() }
 
 // hostByDPID finds the registered host of a datapath.
 func hostByDPID(snap *topology.Snapshot, dpid topology.DatapathID) (topology.Host, bool) {
-	for _, h := range snap.Hosts {
-		if h.DatapathID == dpid {
-			return h, true
-		}
-	}
-	return topology.Host{}, false
+	return snap.HostByDatapathID(dpid)
 }
