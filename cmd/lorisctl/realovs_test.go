@@ -32,7 +32,7 @@ func TestRealOVS(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("real OVS test needs root (network namespaces, veths)")
 	}
-	for _, bin := range []string{"ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ip", "ethtool"} {
+	for _, bin := range []string{"ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ip", "ethtool", "nsenter"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			t.Skipf("real OVS test needs %s in PATH", bin)
 		}
@@ -119,6 +119,12 @@ func TestRealOVS(t *testing.T) {
 	if !strings.Contains(run(t, "ip", "netns", "exec", ctrNS, "ethtool", "-k", "eth1"), "tx-checksumming: off") {
 		t.Error("container end still has TX checksum offload on")
 	}
+	if !strings.Contains(run(t, "ip", "netns", "exec", hostNS, "ethtool", "-k", port), "tx-checksumming: off") {
+		t.Error("host end still has TX checksum offload on")
+	}
+	if hostEnd := linkInfo(t, hostNS, port); hostEnd.MTU != 1450 || !strings.Contains(strings.Join(hostEnd.Flags, ","), "UP") {
+		t.Errorf("host end: %+v", hostEnd)
+	}
 	if ports := vsctl("list-ports", "br-loris"); !strings.Contains(ports, port) {
 		t.Errorf("bridge ports %q lack %s", ports, port)
 	}
@@ -161,6 +167,24 @@ func TestRealOVS(t *testing.T) {
 	}
 	if ports := vsctl("list-ports", "br-loris"); strings.Contains(ports, hostPortName("ctr2", "eth9")) {
 		t.Errorf("failed attach left a port: %q", ports)
+	}
+
+	// A container given by a process's pid (the Docker path) works the
+	// same way: the veth is made in that process's namespace.
+	sleeper := exec.Command("ip", "netns", "exec", ctrNS, "sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sleeper.Process.Kill(); sleeper.Wait() })
+	pid := strconv.Itoa(sleeper.Process.Pid)
+	waitInNetns(t, pid, ctrNS)
+	lorisctl("attach", "ctr3", "--pid", pid, "--ifname", "eth3", "--ip", "10.244.1.3/24", "--ovsdb", db)
+	if l := linkInfo(t, ctrNS, "eth3"); l.Address != fakeMAC || l.MTU != 1450 || !l.hasAddr("10.244.1.3", 24) {
+		t.Errorf("container interface attached by pid: %+v", l)
+	}
+	lorisctl("detach", "ctr3", "--ifname", "eth3", "--ovsdb", db)
+	if _, err := runErr("ip", "-n", ctrNS, "link", "show", "eth3"); err == nil {
+		t.Error("container interface attached by pid survived detach")
 	}
 
 	// detach removes port and veth; a second detach is a no-op.
@@ -400,4 +424,25 @@ func quiet(argv ...string) { _, _ = runErr(argv...) }
 func linkCount(t *testing.T, ns string) int {
 	t.Helper()
 	return len(strings.Split(strings.TrimSpace(run(t, "ip", "-n", ns, "-o", "link")), "\n"))
+}
+
+// waitInNetns waits (bounded) until process pid has entered the named
+// network namespace: `ip netns exec` switches before it execs the command.
+func waitInNetns(t *testing.T, pid, ns string) {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat("/var/run/netns/"+ns, &st); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("net:[%d]", st.Ino)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got, err := os.Readlink("/proc/" + pid + "/ns/net"); err == nil && got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %s did not enter netns %s within 10s", pid, ns)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
