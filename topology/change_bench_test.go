@@ -34,31 +34,11 @@ func podModel(b *testing.B, hosts, pods, attachments int) *Model {
 // Each iteration makes two changes (one that adds, one that undoes it),
 // each followed by a snapshot; ms/change is per change.
 func BenchmarkChangeAndSnapshot(b *testing.B) {
-	extra := Attachment{Host: "h0", Container: "bench-extra", IfName: "eth0", IP: netip.MustParsePrefix("11.0.0.1/8")}
-	attachDetach := func(b *testing.B, m *Model, a Attachment) {
-		b.ReportAllocs()
-		for b.Loop() {
-			got, err := m.Attach(a)
-			if err != nil {
-				b.Fatal(err)
-			}
-			m.Snapshot()
-			if _, err := m.Detach(got.ID); err != nil {
-				b.Fatal(err)
-			}
-			m.Snapshot()
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N)/1e6, "ms/change")
-	}
 	// The scale: 1,000 hosts, 1,000 pods of 100 members.
 	b.Run("attach/1000pods", func(b *testing.B) {
-		a := extra
+		a := benchExtra
 		a.Pod = "pod7"
-		attachDetach(b, podModel(b, 1000, 1000, 100_000), a)
-	})
-	// Worst case for per-pod lists: every attachment in one pod.
-	b.Run("attach/1pod", func(b *testing.B) {
-		attachDetach(b, benchModel(b, 1000, 100_000), extra)
+		benchAttachDetach(b, podModel(b, 1000, 1000, 100_000), a)
 	})
 	// A learned MAC bound and released (the packet-in path).
 	b.Run("learn/1000pods", func(b *testing.B) {
@@ -80,11 +60,19 @@ func BenchmarkChangeAndSnapshot(b *testing.B) {
 	})
 }
 
-// BenchmarkAttachSnapshot100k is the first form of the benchmark above
-// (every attachment in the default pod), kept so figures stay comparable.
+// BenchmarkAttachSnapshot100k is the first form of the benchmark above,
+// kept so figures stay comparable: every attachment in the default pod, the
+// worst case for per-pod lists.
 func BenchmarkAttachSnapshot100k(b *testing.B) {
-	m := benchModel(b, 1000, 100_000)
-	a := Attachment{Host: "h0", Container: "bench-extra", IfName: "eth0", IP: netip.MustParsePrefix("11.0.0.1/8")}
+	benchAttachDetach(b, benchModel(b, 1000, 100_000), benchExtra)
+}
+
+// benchExtra is the attachment the benchmarks add and remove.
+var benchExtra = Attachment{Host: "h0", Container: "bench-extra", IfName: "eth0", IP: netip.MustParsePrefix("11.0.0.1/8")}
+
+// benchAttachDetach attaches a and detaches it again, each followed by a
+// snapshot; ms/change is per change.
+func benchAttachDetach(b *testing.B, m *Model, a Attachment) {
 	b.ReportAllocs()
 	for b.Loop() {
 		got, err := m.Attach(a)
@@ -98,4 +86,18 @@ func BenchmarkAttachSnapshot100k(b *testing.B) {
 		m.Snapshot()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(2*b.N)/1e6, "ms/change")
+}
+
+// BenchmarkFromState100k is loading the model at controller start: 1,000
+// hosts, 1,000 pods, 100,000 attachments, then the first snapshot.
+func BenchmarkFromState100k(b *testing.B) {
+	st := podModel(b, 1000, 1000, 100_000).State()
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := FromState(st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.Snapshot()
+	}
 }

@@ -10,6 +10,9 @@
 // callers can map them (for example to HTTP 404/409/400) with errors.Is.
 //
 // Model is not safe for concurrent use; the controller serialises access.
-// Snapshot returns an immutable deep copy that other goroutines (and the pure
-// policy compiler) may read freely.
+// Snapshot returns an immutable view that other goroutines (and the pure
+// policy compiler) may read freely. Snapshots share storage with the model
+// and with each other (persistent per-host and per-pod attachment lists,
+// copy-on-write maps, partitions.go), so taking one after a change costs
+// O(that change), not O(model): the controller takes one per change.
 package topology
