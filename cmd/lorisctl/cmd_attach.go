@@ -127,7 +127,7 @@ func runAttach(cmd *cobra.Command, a *app, container string, f attachFlags) erro
 	}
 	ctx := cmd.Context()
 	r := a.runner()
-	ovs := ovsctl{r: r, db: f.ovsdb}
+	ovs := ovsctl{r: r, db: f.ovsdb, dial: a.ovsdbDial(f.ovsdb)}
 	port := hostPortName(container, f.ifname)
 	host, err := readAttachTarget(ctx, a, r, ovs, container, port, f)
 	if err != nil {
@@ -349,7 +349,7 @@ func runDetach(ctx context.Context, a *app, container, ifname, bridge, ovsdb str
 		return res, usageError{err}
 	}
 	r := a.runner()
-	ovs := ovsctl{r: r, db: ovsdb}
+	ovs := ovsctl{r: r, db: ovsdb, dial: a.ovsdbDial(ovsdb)}
 	view, err := ovs.attachView(ctx, bridge, container, ifname)
 	if err != nil {
 		return res, err

@@ -26,6 +26,8 @@ const (
 type ovsctl struct {
 	r  runner
 	db string
+	// dial, when set, reaches the same database directly for reads.
+	dial ovsdbDialer
 }
 
 // argv is the full ovs-vsctl command line for args.

@@ -11,7 +11,7 @@ import (
 )
 
 // attachView is everything attach and detach need from OVSDB, read in one
-// ovs-vsctl run: each ovs-vsctl process costs several milliseconds (start,
+// transaction: each ovs-vsctl process costs several milliseconds (start,
 // connect, fetch the schema), and attach latency is the sum of them.
 type attachView struct {
 	bridgeFound bool
@@ -25,7 +25,7 @@ type attachView struct {
 	labelled []ovsInterface
 }
 
-// attachViewArgs is one read-only ovs-vsctl run of four finds; each find
+// attachViewArgs is the read as one ovs-vsctl run of four finds; each find
 // prints one JSON table, in order. Finds (not get or list-ports) because a
 // missing row is then an empty table rather than a failed command, so a
 // missing bridge is told apart from a broken database.
@@ -40,7 +40,32 @@ func attachViewArgs(bridge, container, ifname string) []string {
 	}
 }
 
+// attachViewSelects is the same read as one OVSDB transaction.
+func attachViewSelects(bridge, container, ifname string) []ovsdbSelect {
+	labels := []any{"map", [][2]string{{extContainer, container}, {extIfName, ifname}}}
+	return []ovsdbSelect{
+		selectRows("Bridge", []string{"name", "datapath_type", "external_ids", "other_config", "ports"},
+			[3]any{"name", "==", bridge}),
+		selectRows("Port", []string{"_uuid", "name"}),
+		selectRows("Interface", []string{"name", "type", "external_ids"}, [3]any{"name", "==", tunnelPortName}),
+		selectRows("Interface", []string{"name", "type", "external_ids"}, [3]any{"external_ids", "includes", labels}),
+	}
+}
+
+// attachView reads straight from OVSDB when it can and through ovs-vsctl
+// otherwise; when the direct connection fails (no socket at the default
+// path, say), ovs-vsctl tries and says why in its own words.
 func (o ovsctl) attachView(ctx context.Context, bridge, container, ifname string) (attachView, error) {
+	if o.dial != nil {
+		if conn, err := o.dial(ctx); err == nil {
+			defer conn.Close()
+			tables, err := ovsdbTransact(ctx, conn, attachViewSelects(bridge, container, ifname))
+			if err != nil {
+				return attachView{}, err
+			}
+			return attachViewFrom(tables), nil
+		}
+	}
 	out, err := o.vsctl(ctx, attachViewArgs(bridge, container, ifname)...)
 	if err != nil {
 		return attachView{}, err
@@ -49,11 +74,17 @@ func (o ovsctl) attachView(ctx context.Context, bridge, container, ifname string
 }
 
 func parseAttachView(out string) (attachView, error) {
-	var v attachView
 	tables, err := ovsTables(out, 4)
 	if err != nil {
-		return v, err
+		return attachView{}, err
 	}
+	return attachViewFrom(tables), nil
+}
+
+// attachViewFrom reads the four tables: bridge, ports, tunnel interface,
+// labelled interfaces.
+func attachViewFrom(tables [][]map[string]json.RawMessage) attachView {
+	var v attachView
 	bridges, ports, tunnels, labelled := tables[0], tables[1], tables[2], tables[3]
 	if len(bridges) > 0 {
 		row := bridges[0]
@@ -78,7 +109,7 @@ func parseAttachView(out string) (attachView, error) {
 	for _, row := range labelled {
 		v.labelled = append(v.labelled, interfaceRow(row))
 	}
-	return v, nil
+	return v
 }
 
 // ovsTables splits the output of several `--format=json` finds, one JSON
