@@ -61,8 +61,16 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 		if err != nil {
 			return roundPlan{}, fmt.Errorf("read switch state: %w", err)
 		}
-		return roundPlan{plan: diff(cur, desiredState(want)), full: true,
-			flows: len(want.Flows), groups: len(want.Groups), pods: -1}, nil
+		r := roundPlan{full: true, flows: len(want.Flows), groups: len(want.Groups), pods: -1}
+		if len(cur.flows)+len(cur.groups)+len(cur.meters) == 0 {
+			// An empty switch (new, or wiped): everything is an add, and
+			// nothing needs keying to be compared.
+			r.plan = &plan{}
+			diffFlowSets(r.plan, &policy.FlowSet{}, want)
+		} else {
+			r.plan = diff(cur, desiredState(want))
+		}
+		return r, nil
 	case work.full || tunnelChanged(base.ports, ports):
 		old := policy.Compile(base.snap, host, base.ports)
 		want := policy.Compile(snap, host, ports)
