@@ -20,8 +20,8 @@ type partitions struct {
 	all          idList
 	onHost       cowMap[idList]
 	inPod        cowMap[idList]
-	hostsWithPod cowMap[[]string] // sorted host names
-	learnedIn    cowMap[int]      // learned bindings per pod
+	hostsWithPod cowMap[hostNames]
+	learnedIn    cowMap[int] // learned bindings per pod
 
 	podHostCount map[string]map[string]int // members per pod and host; model only
 
@@ -31,6 +31,12 @@ type partitions struct {
 
 func newPartitions() partitions {
 	return partitions{epoch: 1, podHostCount: map[string]map[string]int{}}
+}
+
+// hostNames are the sorted names of the hosts with members of one pod.
+type hostNames struct {
+	gen   uint64 // epoch that built names
+	names []string
 }
 
 type hostTable struct {
@@ -100,22 +106,26 @@ func (m *Model) countMember(pod, host string, delta int) {
 	} else {
 		counts[host] = after
 	}
-	names := p.hostsWithPod.get(pod)
-	switch {
-	case before == 0 && after > 0:
-		i, _ := slices.BinarySearch(names, host)
-		p.hostsWithPod.set(pod, slices.Insert(slices.Clip(names), i, host), p.epoch)
-	case before > 0 && after == 0:
-		i, found := slices.BinarySearch(names, host)
-		if !found {
-			return
-		}
-		if len(names) == 1 {
-			p.hostsWithPod.delete(pod, p.epoch)
-			return
-		}
-		p.hostsWithPod.set(pod, slices.Delete(slices.Clone(names), i, i+1), p.epoch)
+	if (before == 0) == (after == 0) {
+		return
 	}
+	hn := p.hostsWithPod.get(pod)
+	i, found := slices.BinarySearch(hn.names, host)
+	if hn.gen != p.epoch {
+		// A snapshot may hold the names: change a copy.
+		hn = hostNames{gen: p.epoch, names: slices.Clone(hn.names)}
+	}
+	switch {
+	case after > 0 && !found:
+		hn.names = slices.Insert(hn.names, i, host)
+	case after == 0 && found:
+		hn.names = slices.Delete(hn.names, i, i+1)
+	}
+	if len(hn.names) == 0 {
+		p.hostsWithPod.delete(pod, p.epoch)
+		return
+	}
+	p.hostsWithPod.set(pod, hn, p.epoch)
 }
 
 // countLearned keeps the number of learned bindings per pod.

@@ -20,7 +20,7 @@ type Snapshot struct {
 	all          idList
 	onHost       shardedMap[idList]
 	inPod        shardedMap[idList]
-	hostsWithPod shardedMap[[]string]
+	hostsWithPod shardedMap[hostNames]
 	learnedIn    shardedMap[int]
 }
 
@@ -117,7 +117,7 @@ func (s *Snapshot) Members(pod string) []Attachment {
 // HostsWithPod returns the sorted names of hosts with at least one member
 // of pod.
 func (s *Snapshot) HostsWithPod(pod string) []string {
-	return slices.Clone(s.hostsWithPod.get(pod))
+	return slices.Clone(s.hostsWithPod.get(pod).names)
 }
 
 // MemberCount returns how many attachments pod has, without copying them.
