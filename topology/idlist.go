@@ -48,6 +48,11 @@ func (l idList) Len() int { return l.n }
 // locate returns the chunk that holds id or where it belongs, the index in
 // that chunk, and whether id is there.
 func (l idList) locate(id string) (ci, i int, found bool) {
+	// Loading sorted state appends: skip the searches.
+	last := l.chunks[len(l.chunks)-1].recs
+	if last[len(last)-1].ID < id {
+		return len(l.chunks) - 1, len(last), false
+	}
 	ci = sort.Search(len(l.chunks), func(c int) bool {
 		recs := l.chunks[c].recs
 		return recs[len(recs)-1].ID >= id
