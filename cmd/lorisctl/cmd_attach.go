@@ -201,7 +201,7 @@ type attachHost struct {
 // is asked, so a refusal needs nothing undone: the bridge is loris's, the
 // container's namespace exists, and neither an OVS interface labelled with
 // this container interface nor a host link with its port name exists. The
-// three reads (one ovs-vsctl run, ip, the namespace) are independent and
+// three reads (OVSDB, the host's links, the namespace) are independent and
 // run at once; their errors are reported in that order.
 func readAttachTarget(ctx context.Context, a *app, r runner, ovs ovsctl, container, port string, f attachFlags) (attachHost, error) {
 	var (
@@ -214,7 +214,7 @@ func readAttachTarget(ctx context.Context, a *app, r runner, ovs ovsctl, contain
 	)
 	wg.Go(func() { view, viewErr = ovs.attachView(ctx, f.bridge, container, f.ifname) })
 	wg.Go(func() { ns, nsErr = resolveNetns(ctx, r, a.pathExists, container, f.netns, f.pid) })
-	wg.Go(func() { portFound, linkErr = linkExists(ctx, r, port) })
+	wg.Go(func() { portFound, linkErr = a.hostLinkExists(ctx, r, port) })
 	wg.Wait()
 
 	var h attachHost

@@ -169,6 +169,20 @@ func TestRealOVS(t *testing.T) {
 		t.Errorf("failed attach left a port: %q", ports)
 	}
 
+	// A link already named like the port (left by an interrupted attach)
+	// is refused before the controller is asked.
+	leftover := hostPortName("ctr4", "eth1")
+	run(t, "ip", "-n", hostNS, "link", "add", leftover, "type", "veth", "peer", "name", leftover+"p")
+	posts := api.count("POST /v1/attachments")
+	if _, err := runErr("ip", "netns", "exec", hostNS, bin, "--server", api.url, "attach", "ctr4", "--netns", ctrNS,
+		"--ip", "10.244.1.4/24", "--ovsdb", db); err == nil || !strings.Contains(err.Error(), "interface "+leftover+" for ctr4 eth1 already exists") {
+		t.Errorf("attach over a leftover link: %v", err)
+	}
+	if n := api.count("POST /v1/attachments"); n != posts {
+		t.Errorf("controller asked although a leftover link exists")
+	}
+	run(t, "ip", "-n", hostNS, "link", "del", leftover)
+
 	// A container given by a process's pid (the Docker path) works the
 	// same way: the veth is made in that process's namespace.
 	sleeper := exec.Command("ip", "netns", "exec", ctrNS, "sleep", "60")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,6 +145,21 @@ func (c *changes) undo(ctx context.Context) error {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// hostLinkExists reports whether a link exists in lorisctl's own network
+// namespace. The kernel is asked directly (one netlink dump, no ip
+// process to start) unless the host's programs are faked (app.run set),
+// so that such tests see the question as a command.
+func (a *app) hostLinkExists(ctx context.Context, r runner, name string) (bool, error) {
+	if a.run != nil {
+		return linkExists(ctx, r, name)
+	}
+	links, err := net.Interfaces()
+	if err != nil {
+		return false, fmt.Errorf("listing network interfaces: %w", err)
+	}
+	return slices.ContainsFunc(links, func(l net.Interface) bool { return l.Name == name }), nil
 }
 
 // linkExists asks ip whether a link exists in the current namespace.
