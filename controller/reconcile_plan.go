@@ -37,6 +37,36 @@ type roundPlan struct {
 	full          bool
 	flows, groups int
 	pods          int // pods recompiled (-1: all)
+	// compiled holds the pods' new flows, to be the next round's old
+	// ones once the plan is applied (podCache).
+	compiled map[string]*policy.FlowSet
+}
+
+// podCacheMax bounds the pods whose last compile a session keeps: enough
+// for a pod that changes again and again (MAC learning, a batch of
+// attachments), small against its whole desired state.
+const podCacheMax = 4
+
+// keepCompiled makes the pods of an applied round the cached ones. Every
+// cached FlowSet is CompilePod of the session's base: pods the round did
+// not touch compile the same from the new base as from the old.
+func (s *session) keepCompiled(r roundPlan) {
+	if r.full {
+		s.podCache = nil
+		return
+	}
+	for pod, fs := range r.compiled {
+		if _, ok := s.podCache[pod]; !ok && len(s.podCache) >= podCacheMax {
+			for victim := range s.podCache {
+				delete(s.podCache, victim)
+				break
+			}
+		}
+		if s.podCache == nil {
+			s.podCache = map[string]*policy.FlowSet{}
+		}
+		s.podCache[pod] = fs
+	}
 }
 
 // plan computes the messages of one round. With the switch's state
@@ -93,10 +123,14 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 		names = append(names, p)
 	}
 	slices.Sort(names)
-	r := roundPlan{plan: &plan{}, pods: len(names)}
+	r := roundPlan{plan: &plan{}, pods: len(names), compiled: make(map[string]*policy.FlowSet, len(names))}
 	for _, pod := range names {
-		old := policy.CompilePod(base.snap, host, base.ports, pod)
+		old, ok := s.podCache[pod]
+		if !ok {
+			old = policy.CompilePod(base.snap, host, base.ports, pod)
+		}
 		want := policy.CompilePod(snap, host, ports, pod)
+		r.compiled[pod] = want
 		diffFlowSets(r.plan, old, want)
 		r.flows += len(want.Flows) - len(old.Flows)
 		r.groups += len(want.Groups) - len(old.Groups)

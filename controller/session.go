@@ -56,6 +56,9 @@ type session struct {
 	// current snapshot and sends the difference.
 	work sessionWork
 	base reconciledBase
+	// podCache: the last compile of a few pods from base, owned by the
+	// reconcile loop (keepCompiled).
+	podCache map[string]*policy.FlowSet
 
 	learn *learner // MAC learning from packet-ins (learn.go)
 }
@@ -284,6 +287,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 			s.mu.Lock()
 			s.base = reconciledBase{} // re-read the switch next time
 			s.mu.Unlock()
+			s.podCache = nil
 		}
 	}
 }
@@ -321,6 +325,7 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot) error {
 	if err := s.apply(ctx, p); err != nil {
 		return err
 	}
+	s.keepCompiled(r)
 	s.mu.Lock()
 	// advance may have moved base past snap meanwhile, but only over
 	// changes that do not concern this switch: snap compiles the same.
