@@ -92,6 +92,7 @@ func (t *memoryTx) PutLearned(b topology.Binding) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.learned, k)
 	t.data.learned[k] = b
 	return nil
 }
@@ -101,6 +102,7 @@ func (t *memoryTx) DeleteLearned(attachmentID string, mac topology.MAC) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.learned, k)
 	delete(t.data.learned, k)
 	return nil
 }
@@ -110,6 +112,7 @@ func (t *memoryTx) PutConflict(c topology.Conflict) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.conflicts, k)
 	t.data.conflicts[k] = c
 	return nil
 }
@@ -119,6 +122,7 @@ func (t *memoryTx) DeleteConflict(attachmentID string, mac topology.MAC) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.conflicts, k)
 	delete(t.data.conflicts, k)
 	return nil
 }

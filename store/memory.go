@@ -1,7 +1,6 @@
 package store
 
 import (
-	"maps"
 	"strings"
 	"sync"
 
@@ -67,24 +66,22 @@ func (m *Memory) Load() (topology.State, error) {
 	return s, nil
 }
 
-// Update applies fn to a copy and swaps it in only if fn succeeds.
+// Update applies fn in place and, if fn fails, undoes its writes in
+// reverse order, so a transaction costs what it touches rather than a copy
+// of the whole store.
 func (m *Memory) Update(fn func(Tx) error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return ErrClosed
 	}
-	work := memoryData{
-		hosts:       maps.Clone(m.data.hosts),
-		pods:        maps.Clone(m.data.pods),
-		attachments: maps.Clone(m.data.attachments),
-		learned:     maps.Clone(m.data.learned),
-		conflicts:   maps.Clone(m.data.conflicts),
-	}
-	if err := fn(&memoryTx{data: work}); err != nil {
+	tx := &memoryTx{data: m.data}
+	if err := fn(tx); err != nil {
+		for i := len(tx.undo) - 1; i >= 0; i-- {
+			tx.undo[i]()
+		}
 		return err
 	}
-	m.data = work
 	return nil
 }
 
@@ -95,18 +92,36 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-type memoryTx struct{ data memoryData }
+type memoryTx struct {
+	data memoryData
+	undo []func()
+}
+
+// remember records how to restore key k of mp before the transaction
+// writes it.
+func remember[V any](t *memoryTx, mp map[string]V, k string) {
+	old, had := mp[k]
+	t.undo = append(t.undo, func() {
+		if had {
+			mp[k] = old
+		} else {
+			delete(mp, k)
+		}
+	})
+}
 
 func (t *memoryTx) PutHost(h topology.Host) error {
 	k, err := hostKey(h)
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.hosts, k)
 	t.data.hosts[k] = h
 	return nil
 }
 
 func (t *memoryTx) DeleteHost(name string) error {
+	remember(t, t.data.hosts, name)
 	delete(t.data.hosts, name)
 	return nil
 }
@@ -116,11 +131,13 @@ func (t *memoryTx) PutPod(p topology.Pod) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.pods, k)
 	t.data.pods[k] = p
 	return nil
 }
 
 func (t *memoryTx) DeletePod(name string) error {
+	remember(t, t.data.pods, name)
 	delete(t.data.pods, name)
 	return nil
 }
@@ -130,20 +147,24 @@ func (t *memoryTx) PutAttachment(a topology.Attachment) error {
 	if err != nil {
 		return err
 	}
+	remember(t, t.data.attachments, k)
 	t.data.attachments[k] = a
 	return nil
 }
 
 func (t *memoryTx) DeleteAttachment(id string) error {
+	remember(t, t.data.attachments, id)
 	delete(t.data.attachments, id)
 	prefix := attachmentPrefix(id)
 	for k := range t.data.learned {
 		if strings.HasPrefix(k, prefix) {
+			remember(t, t.data.learned, k)
 			delete(t.data.learned, k)
 		}
 	}
 	for k := range t.data.conflicts {
 		if strings.HasPrefix(k, prefix) {
+			remember(t, t.data.conflicts, k)
 			delete(t.data.conflicts, k)
 		}
 	}
