@@ -108,6 +108,8 @@ type compiler struct {
 	// toPeer caches the tunnel actions per (VNI, peer): every remote
 	// member on the same peer shares one read-only slice.
 	toPeer map[peerVNI][]Action
+	// learned caches learnedOf.
+	learned map[string][]topology.Binding
 }
 
 type peerVNI struct {

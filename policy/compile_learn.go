@@ -9,7 +9,7 @@ import "github.com/lorispack/loris/topology"
 // meter.
 func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 	id := AttachmentCookieID(m.ID)
-	for _, b := range c.snap.LearnedOf(m.ID) {
+	for _, b := range c.learnedOf(m.Attachment) {
 		c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyPort, id),
 			Match: Match{InPort: m.port, EthSrc: macPtr(b.MAC)},
 			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
@@ -41,7 +41,7 @@ func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 // remoteLearnedFlows sends frames for a remote member's learned MACs into
 // the tunnel towards its host.
 func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attachment, peer topology.Host) {
-	for _, b := range c.snap.LearnedOf(m.ID) {
+	for _, b := range c.learnedOf(m) {
 		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
 			Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
 			Match:        Match{Metadata: meta, EthDst: macPtr(b.MAC)},
@@ -88,7 +88,7 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []loc
 		// A member with learned MACs may be using any of them (it changed
 		// its MAC, or runs a bridge): answering with its attachment MAC
 		// could be wrong, so its ARP requests flood as usual.
-		if !ip.Is4() || len(c.snap.LearnedOf(m.ID)) > 0 {
+		if !ip.Is4() || len(c.learnedOf(m)) > 0 {
 			continue
 		}
 		if m.Host == c.self.Name {
@@ -112,4 +112,22 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []loc
 				{Kind: ActionOutput, Port: PortInPort},
 			}}})
 	}
+}
+
+// learnedOf returns a's learned bindings, looked up once per attachment
+// per compile (the flows of a member with learned MACs need them three
+// times) and not at all in a pod without any.
+func (c *compiler) learnedOf(a topology.Attachment) []topology.Binding {
+	if c.snap.LearnedCount(a.Pod) == 0 {
+		return nil
+	}
+	if bs, ok := c.learned[a.ID]; ok {
+		return bs
+	}
+	bs := c.snap.LearnedOf(a.ID)
+	if c.learned == nil {
+		c.learned = map[string][]topology.Binding{}
+	}
+	c.learned[a.ID] = bs
+	return bs
 }
