@@ -174,12 +174,15 @@ func (c *Controller) AddHost(h topology.Host) (topology.Host, bool, error) {
 	var out topology.Host
 	var created bool
 	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
+		prev, existed := m.Host(h.Name)
 		var err error
 		out, created, err = m.AddHost(h)
 		if err != nil {
 			return nil, err
 		}
-		ch.hosts = true
+		// Registering a host again unchanged (every `lorisctl host init`)
+		// leaves every switch's flows as they are.
+		ch.hosts = !existed || prev != out
 		return func(tx store.Tx) error { return tx.PutHost(out) }, nil
 	})
 	return out, created, err

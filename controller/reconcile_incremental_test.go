@@ -185,6 +185,8 @@ func TestChangeKicksOnlyAffectedSessions(t *testing.T) {
 		}
 	})
 	step("a host joins", map[string]bool{"h0": true, "h1": true, "h2": true}, func() { w.addHost(3, topology.TunnelVXLAN) })
+	step("a host registered again unchanged", map[string]bool{}, func() { w.addHost(1, topology.TunnelVXLAN) })
+	step("a host's tunnel changes", map[string]bool{"h0": true, "h1": true, "h2": true}, func() { w.addHost(1, topology.TunnelGeneve) })
 	step("a port of another pod's host", map[string]bool{"h2": true}, func() { w.switches["h2"].setPort("p-b1", 20) })
 }
 
