@@ -108,8 +108,9 @@ type compiler struct {
 	// toPeer caches the tunnel actions per (VNI, peer): every remote
 	// member on the same peer shares one read-only slice.
 	toPeer map[peerVNI][]Action
-	// learned caches learnedOf.
+	// learned caches learnedOf, peers caches peer.
 	learned map[string][]topology.Binding
+	peers   map[string]peerLookup
 }
 
 type peerVNI struct {
@@ -187,12 +188,13 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 			c.localMemberFlows(vni, meta, m)
 		}
 	}
+	members := c.snap.Members(pod.Name)
 	if c.hasTun {
 		c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyTunnel, vni),
 			Match: Match{InPort: c.tun, TunID: meta},
 			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
 				GotoTable: tablePtr(TableForwardTunnelOrigin)}})
-		for _, m := range c.snap.Members(pod.Name) {
+		for _, m := range members {
 			peer, ok := c.peer(m.Host)
 			if !ok {
 				continue
@@ -204,7 +206,7 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 			c.remoteLearnedFlows(vni, meta, m, peer)
 		}
 	}
-	c.arpResponderFlows(pod, meta, local)
+	c.arpResponderFlows(pod, meta, local, members)
 
 	floodAll := Group{ID: FloodAllGroupID(vni)}
 	floodLocal := Group{ID: FloodLocalGroupID(vni)}
@@ -265,11 +267,21 @@ func (c *compiler) peer(name string) (topology.Host, bool) {
 	if !c.hasTun || name == c.self.Name {
 		return topology.Host{}, false
 	}
-	h, ok := c.snap.Host(name)
-	if !ok || h.Tunnel != c.self.Tunnel {
-		return topology.Host{}, false
+	if p, ok := c.peers[name]; ok {
+		return p.host, p.ok
 	}
-	return h, true
+	h, ok := c.snap.Host(name)
+	ok = ok && h.Tunnel == c.self.Tunnel
+	if c.peers == nil {
+		c.peers = map[string]peerLookup{}
+	}
+	c.peers[name] = peerLookup{h, ok}
+	return h, ok
+}
+
+type peerLookup struct {
+	host topology.Host
+	ok   bool
 }
 
 func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {

@@ -62,7 +62,7 @@ func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attac
 // constants. A member's request for its own address (a duplicate-address
 // probe or gratuitous ARP) is flooded as before, not answered, and so is a
 // request for a member that has learned MACs.
-func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []localMember) {
+func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []localMember, members []topology.Attachment) {
 	anyPlugged := false
 	for _, m := range local {
 		if !m.plugged {
@@ -83,7 +83,7 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []loc
 	for _, m := range local {
 		plugged[m.ID] = m.plugged
 	}
-	for _, m := range c.snap.Members(pod.Name) {
+	for _, m := range members {
 		ip := m.IP.Addr()
 		// A member with learned MACs may be using any of them (it changed
 		// its MAC, or runs a bridge): answering with its attachment MAC
