@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -33,33 +32,6 @@ func requireBenchE2E(b *testing.B) {
 		b.Skip("end-to-end benchmarks run only with LORIS_BENCH_E2E=1 (make bench-e2e)")
 	}
 	requireE2E(b)
-}
-
-// waitSettled waits (up to limit) until every host's switch is connected
-// and has applied the latest change, and returns that status.
-func (l *lab) waitSettled(limit time.Duration) controller.Status {
-	l.t.Helper()
-	var last controller.Status
-	err := cluster.WaitFor(context.Background(), func() (bool, error) {
-		st, err := l.status()
-		if err != nil {
-			return false, nil
-		}
-		last = st
-		if len(st.Switches) != len(l.c.Hosts) {
-			return false, nil
-		}
-		for _, s := range st.Switches {
-			if !s.Connected || s.Reconciles == 0 || s.LastError != "" || s.Pending {
-				return false, nil
-			}
-		}
-		return true, nil
-	}, limit)
-	if err != nil {
-		l.t.Fatalf("switches did not settle within %v: %v\nlast status: %+v\ncontroller log:\n%s", limit, err, last, l.ctl.LogTail(40))
-	}
-	return last
 }
 
 // totalFlows sums the flows the controller reports for its switches.

@@ -164,9 +164,9 @@ func (l *lab) status() (controller.Status, error) {
 	return st, json.NewDecoder(resp.Body).Decode(&st)
 }
 
-// waitConverged waits until every host's switch is connected and its last
-// reconciliation succeeded after the latest model change.
-func (l *lab) waitConverged() controller.Status {
+// waitSettled waits (up to limit) until every host's switch is connected
+// and has applied the latest change, and returns that status.
+func (l *lab) waitSettled(limit time.Duration) controller.Status {
 	l.t.Helper()
 	var last controller.Status
 	err := cluster.WaitFor(context.Background(), func() (bool, error) {
@@ -184,11 +184,18 @@ func (l *lab) waitConverged() controller.Status {
 			}
 		}
 		return true, nil
-	}, 30*time.Second)
+	}, limit)
 	if err != nil {
-		l.t.Fatalf("switches did not converge: %v\nlast status: %+v\ncontroller log:\n%s", err, last, l.ctl.LogTail(40))
+		l.t.Fatalf("switches did not settle within %v: %v\nlast status: %+v\ncontroller log:\n%s", limit, err, last, l.ctl.LogTail(40))
 	}
 	return last
+}
+
+// waitConverged waits until every host's switch is connected and its last
+// reconciliation succeeded after the latest model change.
+func (l *lab) waitConverged() controller.Status {
+	l.t.Helper()
+	return l.waitSettled(30 * time.Second)
 }
 
 // attach creates a container on h and attaches it to pod with ip.
