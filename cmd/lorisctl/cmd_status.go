@@ -18,17 +18,9 @@ connected, its flow count and its last reconciliation.`,
   lorisctl status -o json`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
-			if err != nil {
+			st, p, done, err := a.fetchStatus(cmd)
+			if done || err != nil {
 				return err
-			}
-			st, raw, err := c.status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p := a.printer()
-			if p.json {
-				return p.rawJSON(raw)
 			}
 			now := a.now()
 			connected := 0
@@ -66,17 +58,9 @@ reconciliation.`,
   lorisctl switches -o json`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
-			if err != nil {
+			st, p, done, err := a.fetchStatus(cmd)
+			if done || err != nil {
 				return err
-			}
-			st, raw, err := c.status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p := a.printer()
-			if p.json {
-				return p.rawJSON(raw)
 			}
 			now := a.now()
 			rows := make([][]string, 0, len(st.Switches))
@@ -89,6 +73,24 @@ reconciliation.`,
 				"LAST RECONCILE", "LAST ERROR"}, rows)
 		},
 	}
+}
+
+// fetchStatus asks the controller for its status. In JSON mode it prints
+// the answer as received and reports done.
+func (a *app) fetchStatus(cmd *cobra.Command) (controllerStatus, printer, bool, error) {
+	p := a.printer()
+	c, err := a.client()
+	if err != nil {
+		return controllerStatus{}, p, false, err
+	}
+	st, raw, err := c.status(cmd.Context())
+	if err != nil {
+		return st, p, false, err
+	}
+	if p.json {
+		return st, p, true, p.rawJSON(raw)
+	}
+	return st, p, false, nil
 }
 
 // switchState is "connected", "connected, pending" (a change not yet on
