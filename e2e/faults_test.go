@@ -242,7 +242,9 @@ func TestFaultyOpenFlowPeers(t *testing.T) {
 		limit time.Duration // how long the controller may take to drop it
 		act   func(c net.Conn) error
 	}{
-		{"garbage bytes", 10 * time.Second, func(c net.Conn) error { _, err := c.Write(garbage); return err }},
+		// The garbage claims a frame longer than what is sent, so the
+		// controller drops it at its 10 s handshake timeout: allow more.
+		{"garbage bytes", 20 * time.Second, func(c net.Conn) error { _, err := c.Write(garbage); return err }},
 		{"wrong version", 10 * time.Second, func(c net.Conn) error {
 			_, err := c.Write(ofHeader(0x01, ofTypeHello, 8, 1))
 			return err
