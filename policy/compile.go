@@ -237,26 +237,32 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 }
 
 // localMemberFlows: port security on entry, ARP guard, and delivery to the
-// member from both local and tunnel origins.
+// member from both local and tunnel origins, for its own MAC and then (in
+// learningFlows) for the MACs it learned.
 func (c *compiler) localMemberFlows(vni uint32, meta *uint64, m localMember) {
+	c.boundMACFlows(vni, meta, m, m.MAC)
+	c.learningFlows(vni, meta, m)
+}
+
+// boundMACFlows are the flows of one MAC bound to a local member's port.
+func (c *compiler) boundMACFlows(vni uint32, meta *uint64, m localMember, mac topology.MAC) {
 	id := AttachmentCookieID(m.ID)
 	c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyPort, id),
-		Match: Match{InPort: m.port, EthSrc: macPtr(m.MAC)},
+		Match: Match{InPort: m.port, EthSrc: macPtr(mac)},
 		Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
 			GotoTable: tablePtr(TableSpoofGuard)}})
 	// ARP carries IPv4 addresses only; an IPv6 member's ARP hits the drop.
 	if ip := m.IP.Addr(); ip.Is4() {
 		c.add(Flow{Table: TableSpoofGuard, Priority: PriorityExact, Cookie: Cookie(KindSpoofGuard, id),
-			Match:        Match{EthType: ethTypeARP, InPort: m.port, ArpSHA: macPtr(m.MAC), ArpSPA: ip},
+			Match:        Match{EthType: ethTypeARP, InPort: m.port, ArpSHA: macPtr(mac), ArpSPA: ip},
 			Instructions: Instructions{GotoTable: tablePtr(TableForwardLocalOrigin)}})
 	}
 	deliver := Instructions{Actions: []Action{{Kind: ActionOutput, Port: m.port}}}
 	for _, table := range []uint8{TableForwardLocalOrigin, TableForwardTunnelOrigin} {
 		c.add(Flow{Table: table, Priority: PriorityExact, Cookie: Cookie(KindForwardLocal, id),
-			Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
+			Match:        Match{Metadata: meta, EthDst: macPtr(mac)},
 			Instructions: deliver})
 	}
-	c.learningFlows(vni, meta, m)
 }
 
 // peer returns a remote host this host can tunnel to: one with the same

@@ -10,21 +10,7 @@ import "github.com/lorispack/loris/topology"
 func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 	id := AttachmentCookieID(m.ID)
 	for _, b := range c.learnedOf(m.Attachment) {
-		c.add(Flow{Table: TableClassify, Priority: PriorityExact, Cookie: Cookie(KindClassifyPort, id),
-			Match: Match{InPort: m.port, EthSrc: macPtr(b.MAC)},
-			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
-				GotoTable: tablePtr(TableSpoofGuard)}})
-		if ip := m.IP.Addr(); ip.Is4() {
-			c.add(Flow{Table: TableSpoofGuard, Priority: PriorityExact, Cookie: Cookie(KindSpoofGuard, id),
-				Match:        Match{EthType: ethTypeARP, InPort: m.port, ArpSHA: macPtr(b.MAC), ArpSPA: ip},
-				Instructions: Instructions{GotoTable: tablePtr(TableForwardLocalOrigin)}})
-		}
-		deliver := Instructions{Actions: []Action{{Kind: ActionOutput, Port: m.port}}}
-		for _, table := range []uint8{TableForwardLocalOrigin, TableForwardTunnelOrigin} {
-			c.add(Flow{Table: table, Priority: PriorityExact, Cookie: Cookie(KindForwardLocal, id),
-				Match:        Match{Metadata: meta, EthDst: macPtr(b.MAC)},
-				Instructions: deliver})
-		}
+		c.boundMACFlows(vni, meta, m, b.MAC)
 	}
 	for _, conflict := range c.snap.ConflictsOf(m.ID) {
 		c.add(Flow{Table: TableClassify, Priority: PriorityRefusedSource, Cookie: Cookie(KindRefusedSource, id),
