@@ -31,22 +31,35 @@ type metricsFakeSwitch struct {
 
 func dialMetricsFakeSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port) *metricsFakeSwitch {
 	t.Helper()
+	sw := &metricsFakeSwitch{t: t, dpid: dpid, ports: ports, flowCounts: map[uint64]uint64{}, flows: map[string]ofproto.FlowStats{}}
+	serveFakeSwitch(t, addr, func(c *ofproto.Conn) ofproto.Handler {
+		sw.conn = c
+		return ofproto.HandlerFunc(sw.handle)
+	})
+	return sw
+}
+
+// serveFakeSwitch connects to the controller at addr and serves, until the
+// test ends, the handler that setup returns for the new connection. setup
+// runs before the first message is read, so the fake switch can keep the
+// connection to reply on.
+func serveFakeSwitch(t *testing.T, addr string, setup func(*ofproto.Conn) ofproto.Handler) {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw := &metricsFakeSwitch{t: t, dpid: dpid, ports: ports, flowCounts: map[uint64]uint64{}, flows: map[string]ofproto.FlowStats{}}
-	sw.conn = ofproto.NewConn(nc, ofproto.ConnOptions{EchoInterval: time.Hour, DeadTimeout: 2 * time.Hour})
+	conn := ofproto.NewConn(nc, ofproto.ConnOptions{EchoInterval: time.Hour, DeadTimeout: 2 * time.Hour})
+	h := setup(conn)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		sw.conn.Serve(ofproto.HandlerFunc(sw.handle))
+		conn.Serve(h)
 	}()
 	t.Cleanup(func() {
-		sw.conn.Close()
+		conn.Close()
 		<-done
 	})
-	return sw
 }
 
 func (sw *metricsFakeSwitch) reply(h ofproto.Header, m ofproto.Message) {

@@ -2,11 +2,9 @@ package controller
 
 import (
 	"fmt"
-	"net"
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
@@ -32,21 +30,11 @@ type stateSwitch struct {
 
 func dialStateSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port) *stateSwitch {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sw := &stateSwitch{t: t, dpid: dpid, ports: ports, flows: map[string]ofproto.FlowStats{},
 		groups: map[uint32]ofproto.GroupDesc{}, meters: map[uint32]ofproto.MeterConfig{}}
-	sw.conn = ofproto.NewConn(nc, ofproto.ConnOptions{EchoInterval: time.Hour, DeadTimeout: 2 * time.Hour})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sw.conn.Serve(ofproto.HandlerFunc(sw.handle))
-	}()
-	t.Cleanup(func() {
-		sw.conn.Close()
-		<-done
+	serveFakeSwitch(t, addr, func(c *ofproto.Conn) ofproto.Handler {
+		sw.conn = c
+		return ofproto.HandlerFunc(sw.handle)
 	})
 	return sw
 }
