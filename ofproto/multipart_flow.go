@@ -123,16 +123,7 @@ func (m *FlowStatsReply) AppendBody(b []byte) []byte {
 func (m *FlowStatsReply) DecodeBody(b []byte) error {
 	const msg = "FLOW_STATS_REPLY"
 	var flows []FlowStats
-	for pos := 0; pos < len(b); {
-		off := multipartBodyBase + pos
-		if err := need(msg, off, b[pos:], flowStatsFixedLen); err != nil {
-			return err
-		}
-		l := int(u16(b[pos:]))
-		if l < flowStatsFixedLen || pos+l > len(b) {
-			return decodeErr(msg, off, fmt.Sprintf("flow stats length %d invalid with %d bytes left", l, len(b)-pos))
-		}
-		e := b[pos : pos+l]
+	err := eachRecord(msg, "flow stats", b, flowStatsFixedLen, 0, 0, func(e []byte, off int) error {
 		f := FlowStats{
 			TableID:      e[2],
 			DurationSec:  u32(e[4:]),
@@ -154,7 +145,10 @@ func (m *FlowStatsReply) DecodeBody(b []byte) error {
 			return err
 		}
 		flows = append(flows, f)
-		pos += l
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	m.Flows = flows
 	return nil

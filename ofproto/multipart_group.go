@@ -65,21 +65,16 @@ func (m *GroupDescReply) AppendBody(b []byte) []byte {
 func (m *GroupDescReply) DecodeBody(b []byte) error {
 	const msg = "GROUP_DESC_REPLY"
 	var groups []GroupDesc
-	for pos := 0; pos < len(b); {
-		off := multipartBodyBase + pos
-		if err := need(msg, off, b[pos:], 8); err != nil {
-			return err
-		}
-		l := int(u16(b[pos:]))
-		if l < 8 || pos+l > len(b) {
-			return decodeErr(msg, off, fmt.Sprintf("group desc length %d invalid with %d bytes left", l, len(b)-pos))
-		}
-		buckets, err := decodeBuckets(b[pos+8:pos+l], msg, off+8)
+	err := eachRecord(msg, "group desc", b, 8, 0, 0, func(e []byte, off int) error {
+		buckets, err := decodeBuckets(e[8:], msg, off+8)
 		if err != nil {
 			return err
 		}
-		groups = append(groups, GroupDesc{Type: GroupType(b[pos+2]), GroupID: u32(b[pos+4:]), Buckets: buckets})
-		pos += l
+		groups = append(groups, GroupDesc{Type: GroupType(e[2]), GroupID: u32(e[4:]), Buckets: buckets})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	m.Groups = groups
 	return nil
@@ -130,16 +125,7 @@ func (m *GroupStatsReply) AppendBody(b []byte) []byte {
 func (m *GroupStatsReply) DecodeBody(b []byte) error {
 	const msg = "GROUP_STATS_REPLY"
 	var groups []GroupStats
-	for pos := 0; pos < len(b); {
-		off := multipartBodyBase + pos
-		if err := need(msg, off, b[pos:], groupStatsFixedLen); err != nil {
-			return err
-		}
-		l := int(u16(b[pos:]))
-		if l < groupStatsFixedLen || (l-groupStatsFixedLen)%16 != 0 || pos+l > len(b) {
-			return decodeErr(msg, off, fmt.Sprintf("group stats length %d invalid with %d bytes left", l, len(b)-pos))
-		}
-		e := b[pos : pos+l]
+	err := eachRecord(msg, "group stats", b, groupStatsFixedLen, 0, 16, func(e []byte, _ int) error {
 		g := GroupStats{
 			GroupID:      u32(e[4:]),
 			RefCount:     u32(e[8:]),
@@ -152,7 +138,10 @@ func (m *GroupStatsReply) DecodeBody(b []byte) error {
 			g.Buckets = append(g.Buckets, BucketCounter{PacketCount: u64(c), ByteCount: u64(c[8:])})
 		}
 		groups = append(groups, g)
-		pos += l
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	m.Groups = groups
 	return nil

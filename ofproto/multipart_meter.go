@@ -1,7 +1,5 @@
 package ofproto
 
-import "fmt"
-
 // MeterStatsRequest asks for the counters of MeterID (MeterAll for all).
 type MeterStatsRequest struct {
 	MeterID uint32
@@ -104,16 +102,7 @@ func (m *MeterStatsReply) AppendBody(b []byte) []byte {
 func (m *MeterStatsReply) DecodeBody(b []byte) error {
 	const msg = "METER_STATS_REPLY"
 	var meters []MeterStats
-	for pos := 0; pos < len(b); {
-		off := multipartBodyBase + pos
-		if err := need(msg, off, b[pos:], meterStatsFixedLen); err != nil {
-			return err
-		}
-		l := int(u16(b[pos+4:]))
-		if l < meterStatsFixedLen || (l-meterStatsFixedLen)%16 != 0 || pos+l > len(b) {
-			return decodeErr(msg, off+4, fmt.Sprintf("meter stats length %d invalid with %d bytes left", l, len(b)-pos))
-		}
-		e := b[pos : pos+l]
+	err := eachRecord(msg, "meter stats", b, meterStatsFixedLen, 4, 16, func(e []byte, _ int) error {
 		s := MeterStats{
 			MeterID:       u32(e),
 			FlowCount:     u32(e[12:]),
@@ -126,7 +115,10 @@ func (m *MeterStatsReply) DecodeBody(b []byte) error {
 			s.Bands = append(s.Bands, BandCounter{PacketBandCount: u64(c), ByteBandCount: u64(c[8:])})
 		}
 		meters = append(meters, s)
-		pos += l
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	m.Meters = meters
 	return nil
@@ -148,21 +140,16 @@ func (m *MeterConfigReply) AppendBody(b []byte) []byte {
 func (m *MeterConfigReply) DecodeBody(b []byte) error {
 	const msg = "METER_CONFIG_REPLY"
 	var meters []MeterConfig
-	for pos := 0; pos < len(b); {
-		off := multipartBodyBase + pos
-		if err := need(msg, off, b[pos:], 8); err != nil {
-			return err
-		}
-		l := int(u16(b[pos:]))
-		if l < 8 || pos+l > len(b) {
-			return decodeErr(msg, off, fmt.Sprintf("meter config length %d invalid with %d bytes left", l, len(b)-pos))
-		}
-		bands, err := decodeBands(b[pos+8:pos+l], msg, off+8)
+	err := eachRecord(msg, "meter config", b, 8, 0, 0, func(e []byte, off int) error {
+		bands, err := decodeBands(e[8:], msg, off+8)
 		if err != nil {
 			return err
 		}
-		meters = append(meters, MeterConfig{Flags: u16(b[pos+2:]), MeterID: u32(b[pos+4:]), Bands: bands})
-		pos += l
+		meters = append(meters, MeterConfig{Flags: u16(e[2:]), MeterID: u32(e[4:]), Bands: bands})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	m.Meters = meters
 	return nil

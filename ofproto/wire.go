@@ -83,3 +83,25 @@ func orNil(b []byte) []byte {
 	}
 	return b
 }
+
+// eachRecord walks the variable-length records of a multipart reply body.
+// Every record is at least fixed bytes and carries its own 16-bit length at
+// byte lenAt; with stride > 0 the part beyond fixed must be a whole number
+// of stride-byte entries. fn gets each record and its offset in the message.
+func eachRecord(msg, what string, b []byte, fixed, lenAt, stride int, fn func(rec []byte, off int) error) error {
+	for pos := 0; pos < len(b); {
+		off := multipartBodyBase + pos
+		if err := need(msg, off, b[pos:], fixed); err != nil {
+			return err
+		}
+		l := int(u16(b[pos+lenAt:]))
+		if l < fixed || (stride > 0 && (l-fixed)%stride != 0) || pos+l > len(b) {
+			return decodeErr(msg, off+lenAt, fmt.Sprintf("%s length %d invalid with %d bytes left", what, l, len(b)-pos))
+		}
+		if err := fn(b[pos:pos+l], off); err != nil {
+			return err
+		}
+		pos += l
+	}
+	return nil
+}
