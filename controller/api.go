@@ -194,6 +194,7 @@ func (c *Controller) Handler() http.Handler {
 		}
 		writeJSON(w, http.StatusCreated, out)
 	})
+	mux.HandleFunc("POST /v1/attachments/batch", c.handleAttachBatch) // attach_batch.go
 	mux.HandleFunc("DELETE /v1/attachments/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := c.Detach(r.PathValue("id")); err != nil {
 			writeError(w, err)
