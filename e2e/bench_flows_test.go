@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,5 +208,27 @@ func batchCallRun(b *testing.B, l *lab, pods int, atts []topology.Attachment) (t
 	if last.Before(start) {
 		b.Fatalf("no switch reconciled after the batch call (last %v, call at %v)", last, start)
 	}
+	// The switches hold what the controller says they hold.
+	if held := switchFlows(b, l); held != totalFlows(st) {
+		b.Fatalf("after the batch call the switches hold %d flows, the controller reports %d", held, totalFlows(st))
+	}
 	return last.Sub(start), api, totalFlows(st) - before
+}
+
+// switchFlows counts the flows every host's br-loris holds.
+func switchFlows(b *testing.B, l *lab) int {
+	b.Helper()
+	n := 0
+	for _, h := range l.c.Hosts {
+		out, err := h.Ofctl("br-loris", "--no-stats", "dump-flows")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "OFPST_") && !strings.HasPrefix(line, "NXST_") {
+				n++
+			}
+		}
+	}
+	return n
 }
