@@ -2,6 +2,7 @@ package controller
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -360,5 +361,41 @@ func TestAttachBatchFailedWriteChangesNothing(t *testing.T) {
 	}
 	if after := modelState(c); !reflect.DeepEqual(before, after) {
 		t.Fatal("a batch whose write failed is in the model")
+	}
+}
+
+// TestAttachBatchRefusalKeepsLearnedState: undoing a refused batch leaves
+// learned bindings and conflicts as they were, and a learned MAC refuses a
+// batch item like it refuses a single attach.
+func TestAttachBatchRefusalKeepsLearnedState(t *testing.T) {
+	c, _ := batchFixture(t, nil)
+	a, err := c.Attach(batchItem("h1", "a", "blue", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Attach(batchItem("h2", "b", "blue", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned := topology.MAC{0x02, 0xaa, 0, 0, 0, 1}
+	c.mu.Lock()
+	first, err1 := c.model.Learn(a.ID, learned)
+	second, err2 := c.model.Learn(b.ID, learned)
+	c.mu.Unlock()
+	if err1 != nil || err2 != nil || first.Result != topology.LearnBound || second.Result != topology.LearnRefused {
+		t.Fatalf("set-up: %+v %v, %+v %v", first, err1, second, err2)
+	}
+	before := modelState(c)
+	if len(before.Learned) != 1 || len(before.Conflicts) != 1 {
+		t.Fatalf("set-up state: %+v", before)
+	}
+	taken := batchItem("h2", "x", "blue", 9)
+	taken.MAC = learned
+	_, err = c.AttachBatch([]topology.Attachment{batchItem("h1", "c0", "blue", 2), batchItem("h2", "c1", "red", 3), taken})
+	if !errors.Is(err, topology.ErrConflict) || !strings.Contains(err.Error(), "attachment 2 (h2/x)") {
+		t.Fatalf("item with a learned MAC: %v", err)
+	}
+	if after := modelState(c); !reflect.DeepEqual(before, after) {
+		t.Fatalf("refused batch changed the model:\nbefore %+v\nafter  %+v", before, after)
 	}
 }
