@@ -65,19 +65,7 @@ func BaseFlows() *FlowSet {
 // on the host), whatever the size of the rest of the topology.
 func CompilePod(s *topology.Snapshot, host string, ports Ports, pod string) *FlowSet {
 	c := newCompiler(s, host, ports)
-	if !c.known {
-		return c.fs
-	}
-	p, ok := s.Pod(pod)
-	if !ok {
-		return c.fs
-	}
-	var local []localMember
-	for _, a := range s.AttachmentsOn(host) {
-		if a.Pod == pod {
-			local = append(local, c.localMember(a))
-		}
-	}
+	p, local := c.podOnHost(pod)
 	if len(local) == 0 {
 		return c.fs
 	}
@@ -85,6 +73,25 @@ func CompilePod(s *topology.Snapshot, host string, ports Ports, pod string) *Flo
 	c.podFlows(p, local)
 	sortFlowSet(c.fs)
 	return c.fs
+}
+
+// podOnHost returns the pod and its members on this host, none if the
+// host or the pod is unknown.
+func (c *compiler) podOnHost(pod string) (topology.Pod, []localMember) {
+	if !c.known {
+		return topology.Pod{}, nil
+	}
+	p, ok := c.snap.Pod(pod)
+	if !ok {
+		return p, nil
+	}
+	var local []localMember
+	for _, a := range c.snap.AttachmentsOn(c.self.Name) {
+		if a.Pod == pod {
+			local = append(local, c.localMember(a))
+		}
+	}
+	return p, local
 }
 
 func newCompiler(s *topology.Snapshot, host string, ports Ports) *compiler {
@@ -195,18 +202,10 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 			Instructions: Instructions{WriteMetadata: &Metadata{Value: uint64(vni), Mask: VNIMetadataMask},
 				GotoTable: tablePtr(TableForwardTunnelOrigin)}})
 		for _, m := range members {
-			peer, ok := c.peer(m.Host)
-			if !ok {
-				continue
-			}
-			c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
-				Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
-				Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
-				Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
-			c.remoteLearnedFlows(vni, meta, m, peer)
+			c.remoteMemberFlows(vni, meta, m)
 		}
 	}
-	c.arpResponderFlows(pod, meta, local, members)
+	c.arpResponderFlows(pod, meta, local, local, members)
 
 	floodAll := Group{ID: FloodAllGroupID(vni)}
 	floodLocal := Group{ID: FloodLocalGroupID(vni)}
@@ -234,6 +233,21 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 	c.add(Flow{Table: TableForwardTunnelOrigin, Priority: PriorityFlood, Cookie: Cookie(KindFlood, vni),
 		Match:        flood,
 		Instructions: Instructions{Actions: []Action{{Kind: ActionGroup, Group: floodLocal.ID}}}})
+}
+
+// remoteMemberFlows send frames for a member on another host, its own MAC
+// and the MACs it learned, into the tunnel towards that host. Members on
+// this host or on hosts it cannot tunnel to get none.
+func (c *compiler) remoteMemberFlows(vni uint32, meta *uint64, m topology.Attachment) {
+	peer, ok := c.peer(m.Host)
+	if !ok {
+		return
+	}
+	c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
+		Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
+		Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
+		Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
+	c.remoteLearnedFlows(vni, meta, m, peer)
 }
 
 // localMemberFlows: port security on entry, ARP guard, and delivery to the

@@ -48,13 +48,19 @@ func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attac
 // constants. A member's request for its own address (a duplicate-address
 // probe or gratuitous ARP) is flooded as before, not answered, and so is a
 // request for a member that has learned MACs.
-func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local []localMember, members []topology.Attachment) {
+//
+// local is every member on this host (whether any is plugged decides if
+// the host answers at all); ownTargets and members are the members whose
+// flows are wanted: all of them for a pod, some for CompileMembers.
+func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local, ownTargets []localMember, members []topology.Attachment) {
 	anyPlugged := false
 	for _, m := range local {
+		anyPlugged = anyPlugged || m.plugged
+	}
+	for _, m := range ownTargets {
 		if !m.plugged {
 			continue
 		}
-		anyPlugged = true
 		if ip := m.IP.Addr(); ip.Is4() {
 			c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityARPOwnTarget,
 				Cookie:       Cookie(KindARPResponder, AttachmentCookieID(m.ID)),

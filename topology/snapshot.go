@@ -100,6 +100,15 @@ func (s *Snapshot) PodByVNI(vni uint32) (Pod, bool) {
 // them: for one host or pod use AttachmentsOn or Members.
 func (s *Snapshot) AttachmentList() []Attachment { return s.all.attachments() }
 
+// Attachment returns the attachment with the given id.
+func (s *Snapshot) Attachment(id string) (Attachment, bool) {
+	r, ok := s.all.get(id)
+	if !ok {
+		return Attachment{}, false
+	}
+	return r.Attachment, true
+}
+
 // AttachmentCount returns how many attachments there are, without copying
 // them.
 func (s *Snapshot) AttachmentCount() int { return s.all.Len() }
