@@ -76,12 +76,17 @@ func (c *Controller) AttachBatch(as []topology.Attachment) ([]topology.Attachmen
 // newest first. A fresh attachment has learned nothing and nobody can have
 // a conflict over its MAC (conflicts are only recorded against a holder),
 // so Detach gives back exactly what Attach took: IDs, ports, IPs, MACs.
-// Should it fail anyway, the model is reloaded from the store, which the
-// batch has not touched. Called with c.mu held (inside update).
+// Should it fail anyway, the model goes back to the stored state, which
+// the batch has not touched (learned MACs not stored yet are dropped with
+// it and the switches reconciled to it; traffic learns them again).
+// Called with c.mu held (inside update).
 func (c *Controller) undoAttached(m *topology.Model, attached []topology.Attachment) error {
 	for i := len(attached) - 1; i >= 0; i-- {
 		if _, err := m.Detach(attached[i].ID); err != nil {
-			return c.reloadModel()
+			for _, s := range c.reloadAndMarkAll() {
+				s.kick() // never blocks
+			}
+			return nil
 		}
 	}
 	return nil

@@ -12,6 +12,10 @@ type change struct {
 	// flows change on the hosts that had or have members of them, and
 	// nowhere else (policy.CompilePod).
 	pods map[string]struct{}
+	// members: pod -> attachment ids whose learned MACs or conflicts
+	// changed, with nothing else of their pod: only those members' flows
+	// change (policy.CompileMembers), on the same hosts as a pod change.
+	members map[string]map[string]struct{}
 	// hosts: a host was added, removed or changed. Every host's peers may
 	// have changed, so every switch recompiles in full.
 	hosts bool
@@ -24,13 +28,42 @@ func (ch *change) pod(name string) {
 	ch.pods[name] = struct{}{}
 }
 
-// sessionWork is what a session must recompute in its next round.
-type sessionWork struct {
-	full bool
-	pods map[string]struct{}
+func (ch *change) member(pod, id string) {
+	if ch.members == nil {
+		ch.members = map[string]map[string]struct{}{}
+	}
+	ids := ch.members[pod]
+	if ids == nil {
+		ids = map[string]struct{}{}
+		ch.members[pod] = ids
+	}
+	ids[id] = struct{}{}
 }
 
-func (w *sessionWork) empty() bool { return !w.full && len(w.pods) == 0 }
+// touchedPods is every pod the change concerns, whole or by members.
+func (ch *change) touchedPods() []string {
+	out := make([]string, 0, len(ch.pods)+len(ch.members))
+	for p := range ch.pods {
+		out = append(out, p)
+	}
+	for p := range ch.members {
+		if _, whole := ch.pods[p]; !whole {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sessionWork is what a session must recompute in its next round: every
+// pod, some pods whole, or some members of other pods. A pod recompiled
+// whole covers its members.
+type sessionWork struct {
+	full    bool
+	pods    map[string]struct{}
+	members map[string]map[string]struct{}
+}
+
+func (w *sessionWork) empty() bool { return !w.full && len(w.pods) == 0 && len(w.members) == 0 }
 
 func (w *sessionWork) addPods(pods map[string]struct{}) {
 	if w.full {
@@ -41,6 +74,29 @@ func (w *sessionWork) addPods(pods map[string]struct{}) {
 	}
 	for p := range pods {
 		w.pods[p] = struct{}{}
+		delete(w.members, p)
+	}
+}
+
+func (w *sessionWork) addMembers(members map[string]map[string]struct{}) {
+	if w.full {
+		return
+	}
+	for pod, ids := range members {
+		if _, whole := w.pods[pod]; whole {
+			continue
+		}
+		if w.members == nil {
+			w.members = map[string]map[string]struct{}{}
+		}
+		have := w.members[pod]
+		if have == nil {
+			have = make(map[string]struct{}, len(ids))
+			w.members[pod] = have
+		}
+		for id := range ids {
+			have[id] = struct{}{}
+		}
 	}
 }
 
@@ -53,13 +109,13 @@ func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) 
 	if ch.hosts {
 		out := make([]*session, 0, len(c.sessions))
 		for _, s := range c.sessions {
-			s.markWork(func(w *sessionWork) { w.full, w.pods = true, nil })
+			s.markWork(func(w *sessionWork) { *w = sessionWork{full: true} })
 			out = append(out, s)
 		}
 		return out
 	}
 	affected := map[*session]bool{}
-	for pod := range ch.pods {
+	for _, pod := range ch.touchedPods() {
 		for _, snap := range []*topology.Snapshot{before, after} {
 			for _, name := range snap.HostsWithPod(pod) {
 				h, ok := after.Host(name)
@@ -75,7 +131,10 @@ func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) 
 	out := make([]*session, 0, len(affected))
 	for _, s := range c.sessions {
 		if affected[s] {
-			s.markWork(func(w *sessionWork) { w.addPods(ch.pods) })
+			s.markWork(func(w *sessionWork) {
+				w.addPods(ch.pods)
+				w.addMembers(ch.members)
+			})
 			out = append(out, s)
 		} else {
 			s.advance(after)

@@ -42,9 +42,16 @@ type Controller struct {
 	log     *slog.Logger
 	started time.Time
 
-	mu    sync.Mutex // guards model, snap and sessions
-	model *topology.Model
-	snap  *topology.Snapshot
+	mu sync.Mutex // guards model, snap, sessions and deferred
+	// persistMu orders store transactions: it is taken with mu held, so
+	// transactions commit in the order their changes were made, and a
+	// deferred flush (deferred.go) may finish its commit without mu.
+	persistMu sync.Mutex
+	// deferred holds store writes of learned state made in the model but
+	// not yet committed (deferred.go).
+	deferred []func(store.Tx) error
+	model    *topology.Model
+	snap     *topology.Snapshot
 	// sessions holds the live switch sessions by datapath id. A second
 	// connection from the same datapath replaces the first.
 	sessions map[topology.DatapathID]*session
@@ -124,6 +131,10 @@ func (c *Controller) Snapshot() *topology.Snapshot {
 // returns no persist function and no error changed nothing: no snapshot is
 // taken and no session is woken (MAC learning relies on this to make
 // repeated packet-ins cheap).
+//
+// The writes of learned state still waiting to be stored (deferred.go)
+// go first in the same transaction, so the store sees every change in
+// the order the model made them.
 func (c *Controller) update(mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) error {
 	c.mu.Lock()
 	ch := &change{}
@@ -136,22 +147,41 @@ func (c *Controller) update(mutate func(m *topology.Model, ch *change) (persist 
 		c.mu.Unlock()
 		return nil
 	}
-	if err := c.cfg.Store.Update(persist); err != nil {
-		if rerr := c.reloadModel(); rerr != nil {
+	writes := append(c.takeDeferred(), persist)
+	c.persistMu.Lock()
+	err = c.cfg.Store.Update(inOrder(writes))
+	c.persistMu.Unlock()
+	if err != nil {
+		var kick []*session
+		if len(writes) > 1 {
+			// The reload also drops learned state the switches may
+			// already hold: every switch goes back to the stored state.
+			kick = c.reloadAndMarkAll()
+		} else if rerr := c.reloadModel(); rerr != nil {
 			err = fmt.Errorf("%w (and reloading the model failed: %v)", err, rerr)
 		}
 		c.mu.Unlock()
+		for _, s := range kick {
+			s.kick()
+		}
 		return fmt.Errorf("persist: %w", err)
 	}
-	before := c.snap
-	c.snap = c.model.Snapshot()
-	c.metrics.modelChanged(c.snap)
-	kick := c.markAffected(before, c.snap, ch)
+	kick := c.publish(ch)
 	c.mu.Unlock()
 	for _, s := range kick {
 		s.kick()
 	}
 	return nil
+}
+
+// publish makes the changed model the current snapshot and marks the
+// sessions the change concerns, to be kicked once c.mu is released.
+// Called with c.mu held.
+func (c *Controller) publish(ch *change) []*session {
+	before := c.snap
+	c.snap = c.model.Snapshot()
+	c.metrics.modelChanged(c.snap)
+	return c.markAffected(before, c.snap, ch)
 }
 
 // reloadModel replaces the model by the stored state after a failed write

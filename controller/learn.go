@@ -247,7 +247,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(order) == 0 {
 		return
 	}
-	outcomes, err := s.c.learnMACs(order)
+	outcomes, kicked, err := s.c.learnMACs(order)
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
@@ -274,7 +274,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(reinject) == 0 {
 		return
 	}
-	if !s.c.waitLearnedInstalled(ctx, s) {
+	if !s.c.waitLearnedInstalled(ctx, s, kicked) {
 		s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(reinject))
 		return
 	}
@@ -295,32 +295,42 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	}
 }
 
-// waitLearnedInstalled waits until the switch of s has applied the latest
-// model change (without that the re-injected frame would be punted
-// again), and then, within the same bound, until the other switches have
-// too: a reply to the re-injected frame must not meet a switch that still
-// answers ARP for the sender with its old MAC.
-func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session) bool {
+// waitLearnedInstalled waits until the switch of s has applied the
+// batch's model change (without that the re-injected frame would be
+// punted again), and then, within the same bound, until the other
+// switches it concerns have too: a reply to the re-injected frame must
+// find the learned MAC on its way back, and no switch still answering ARP
+// for the sender with its old MAC. kicked are the sessions the batch
+// woke, with the round each must complete; a batch that changed nothing
+// (its MACs were learned already, the frames raced the flows) waits for
+// the rounds already asked of s.
+func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, kicked []kickedSession) bool {
 	ctx, cancel := context.WithTimeout(ctx, reinjectTimeout)
 	defer cancel()
-	if !s.learn.waitReconciled(ctx, s.wantGen.Load()) {
+	own := s.wantGen.Load()
+	for _, k := range kicked {
+		if k.s == s {
+			own = k.gen
+		}
+	}
+	if !s.learn.waitReconciled(ctx, own) {
 		return false
 	}
-	_, sessions := c.snapshotAndSessions()
-	for _, other := range sessions {
-		if other != s && other.learn != nil {
-			other.learn.waitReconciled(ctx, other.wantGen.Load())
+	for _, k := range kicked {
+		if k.s != s && k.s.learn != nil {
+			k.s.learn.waitReconciled(ctx, k.gen)
 		}
 	}
 	return true
 }
 
 // learnMACs applies a batch of learn requests in one model update and
-// reports the outcome of each. Only changes are persisted; a batch that
-// changes nothing neither writes the store nor wakes the switches.
-func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, error) {
+// reports the outcome of each, with the sessions it woke. Only changes
+// are persisted, after the switches were told (deferred.go): a batch
+// that changes nothing neither writes the store nor wakes the switches.
+func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
 	outcomes := make([]topology.LearnOutcome, len(reqs))
-	err := c.update(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
+	kicked, err := c.updateDeferred(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var changed []topology.LearnOutcome
 		for i, r := range reqs {
 			o, err := m.Learn(r.att.ID, r.mac)
@@ -333,7 +343,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 			outcomes[i] = o
 			if o.New {
 				changed = append(changed, o)
-				ch.pod(r.att.Pod)
+				ch.member(r.att.Pod, r.att.ID)
 			}
 		}
 		if len(changed) == 0 {
@@ -355,7 +365,15 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 		}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if len(kicked) > 0 || c.hasDeferred() {
+		// Store the batch while the switches install it.
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.flushDeferred()
+		}()
 	}
 	learned := false
 	for i, o := range outcomes {
@@ -380,7 +398,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, e
 	if learned {
 		c.refreshLearnedGauges()
 	}
-	return outcomes, nil
+	return outcomes, kicked, nil
 }
 
 // releasePort releases what the attachment on host's port had learned.
@@ -401,10 +419,10 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 			return nil, nil
 		}
 		for _, b := range released {
-			ch.pod(b.Pod)
+			ch.member(b.Pod, b.AttachmentID)
 		}
 		for _, cf := range cleared {
-			ch.pod(cf.Pod)
+			ch.member(cf.Pod, cf.AttachmentID)
 		}
 		return func(tx store.Tx) error {
 			for _, b := range released {

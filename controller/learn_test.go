@@ -56,7 +56,7 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	c, a, b := learnFixture(t, st)
 	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 1}
 	reqs := []*learnRequest{{att: a, mac: macX}, {att: b, mac: macX}, {att: b, mac: a.MAC}}
-	out, err := c.learnMACs(reqs)
+	out, _, err := c.learnMACs(reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +70,19 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	if err != nil || len(rep.Bindings) != 3 || len(rep.Conflicts) != 2 {
 		t.Fatalf("MACs: %+v %v", rep, err)
 	}
-	// A repeat changes nothing: no event, no store write.
-	before, _ := st.Load()
-	if _, err := c.learnMACs(reqs); err != nil {
+	// Learned state is stored right after the switches were told.
+	if err := c.flushDeferred(); err != nil {
 		t.Fatal(err)
 	}
+	// A repeat changes nothing: no event, no store write.
+	before, _ := st.Load()
+	if len(before.Learned) != 1 || len(before.Conflicts) != 2 {
+		t.Fatalf("stored after learning: %+v %+v", before.Learned, before.Conflicts)
+	}
+	if _, _, err := c.learnMACs(reqs); err != nil {
+		t.Fatal(err)
+	}
+	c.flushDeferred()
 	if after, _ := st.Load(); len(after.Learned) != len(before.Learned) || len(c.Events(0)) != 3 {
 		t.Fatalf("repeat changed things: %d events", len(c.Events(0)))
 	}
@@ -102,7 +110,7 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	if len(saved.Learned) != 0 || len(saved.Conflicts) != 1 {
 		t.Fatalf("store after release: %+v %+v", saved.Learned, saved.Conflicts)
 	}
-	if out, _ := c.learnMACs([]*learnRequest{{att: b, mac: macX}}); out[0].Result != topology.LearnBound {
+	if out, _, _ := c.learnMACs([]*learnRequest{{att: b, mac: macX}}); out[0].Result != topology.LearnBound {
 		t.Fatalf("b could not take the released MAC: %+v", out)
 	}
 	if _, err := c.MACs("nope"); err == nil {

@@ -38,8 +38,10 @@ type roundPlan struct {
 	flows, groups int
 	pods          int // pods recompiled (-1: all)
 	// compiled holds the pods' new flows, to be the next round's old
-	// ones once the plan is applied (podCache).
+	// ones once the plan is applied (podCache); stale lists the pods
+	// changed by members only, whose cached compile no longer holds.
 	compiled map[string]*policy.FlowSet
+	stale    []string
 }
 
 // podCacheMax bounds the pods whose last compile a session keeps: enough
@@ -54,6 +56,9 @@ func (s *session) keepCompiled(r roundPlan) {
 	if r.full {
 		s.podCache = nil
 		return
+	}
+	for _, pod := range r.stale {
+		delete(s.podCache, pod)
 	}
 	for pod, fs := range r.compiled {
 		if _, ok := s.podCache[pod]; !ok && len(s.podCache) >= podCacheMax {
@@ -135,7 +140,33 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 		r.flows += len(want.Flows) - len(old.Flows)
 		r.groups += len(want.Groups) - len(old.Groups)
 	}
+	s.planMembers(&r, host, snap, ports, work, base, pods)
 	return r, nil
+}
+
+// planMembers adds to r the changes of pods whose members alone changed
+// (learned or refused MACs): the members' flows compiled from base and
+// from now, diffed. A pod in pods was recompiled whole already.
+func (s *session) planMembers(r *roundPlan, host string, snap *topology.Snapshot, ports policy.Ports, work sessionWork, base reconciledBase, pods map[string]struct{}) {
+	names := make([]string, 0, len(work.members))
+	for pod := range work.members {
+		if _, whole := pods[pod]; !whole {
+			names = append(names, pod)
+		}
+	}
+	slices.Sort(names)
+	for _, pod := range names {
+		ids := make([]string, 0, len(work.members[pod]))
+		for id := range work.members[pod] {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		old := policy.CompileMembers(base.snap, host, base.ports, pod, ids)
+		want := policy.CompileMembers(snap, host, ports, pod, ids)
+		diffFlowSets(r.plan, old, want)
+		r.flows += len(want.Flows) - len(old.Flows)
+		r.stale = append(r.stale, pod)
+	}
 }
 
 // roundSlot is a turn to compute a whole desired state: a thousand
