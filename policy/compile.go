@@ -85,11 +85,10 @@ func (c *compiler) podOnHost(pod string) (topology.Pod, []localMember) {
 	if !ok {
 		return p, nil
 	}
-	var local []localMember
-	for _, a := range c.snap.AttachmentsOn(c.self.Name) {
-		if a.Pod == pod {
-			local = append(local, c.localMember(a))
-		}
+	onHost := c.snap.AttachmentsOnWhere(c.self.Name, func(a *topology.Attachment) bool { return a.Pod == pod })
+	local := make([]localMember, len(onHost))
+	for i, a := range onHost {
+		local[i] = c.localMember(a)
 	}
 	return p, local
 }

@@ -426,6 +426,15 @@ func TestSnapshot(t *testing.T) {
 	if on := snap.AttachmentsOn("h2"); len(on) != 2 || on[0].Host != "h2" || on[1].Host != "h2" {
 		t.Fatalf("AttachmentsOn(h2) = %+v", on)
 	}
+	if on := snap.AttachmentsOnWhere("h2", func(a *Attachment) bool { return a.Container == "c2" }); len(on) != 1 || on[0].ID != blue[2].ID {
+		t.Fatalf("AttachmentsOnWhere(h2, c2) = %+v", on)
+	}
+	if got, ok := snap.Attachment(blue[0].ID); !ok || got.ID != blue[0].ID {
+		t.Fatalf("Attachment(%s) = %+v, %v (detached after the snapshot)", blue[0].ID, got, ok)
+	}
+	if _, ok := snap.Attachment("nope"); ok {
+		t.Fatal("Attachment(nope) found something")
+	}
 	members[0].Host = "mutated"
 	if snap.Members("blue")[0].Host == "mutated" {
 		t.Fatal("Members returned the snapshot's own storage")

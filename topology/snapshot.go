@@ -118,6 +118,19 @@ func (s *Snapshot) AttachmentsOn(host string) []Attachment {
 	return s.onHost.get(host).attachments()
 }
 
+// AttachmentsOnWhere returns the attachments on host that keep accepts,
+// sorted by id, copying only those. keep must not change or retain what
+// it is shown.
+func (s *Snapshot) AttachmentsOnWhere(host string, keep func(*Attachment) bool) []Attachment {
+	var out []Attachment
+	s.onHost.get(host).each(func(r *record) {
+		if keep(&r.Attachment) {
+			out = append(out, r.Attachment)
+		}
+	})
+	return out
+}
+
 // Members returns the attachments in pod, sorted by id.
 func (s *Snapshot) Members(pod string) []Attachment {
 	return s.inPod.get(pod).attachments()
