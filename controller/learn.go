@@ -26,10 +26,12 @@ import (
 // For each frame: a MAC free in the pod is bound to the port (a learned
 // binding, persisted); a MAC another member holds is refused (a conflict,
 // persisted, which installs a drop flow for that port and MAC on its host
-// only); the port's own MACs are simply re-injected. After learning, the
-// learner waits for its switch to install the new flows and re-injects
-// the frame with PACKET_OUT (in_port = the port, output:TABLE) so it is
-// not lost.
+// only); the port's own MACs are simply re-injected. Once the switches
+// have installed the new flows, the frame is re-injected with PACKET_OUT
+// (in_port = the port, output:TABLE) so it is not lost. That wait happens
+// on a second goroutine (reinjectLoop), in batch order: the learner goes
+// on with the next batch meanwhile, so frames queued behind a new MAC do
+// not wait for every switch of its pod before they are even looked at.
 //
 // Release: a PORT_STATUS DELETE for a container port releases that
 // attachment's learned bindings and conflicts (the container is gone or
@@ -43,6 +45,7 @@ const (
 	learnBatchMax   = 256             // frames handled per model update
 	reinjectMax     = 64              // frames re-injected per batch
 	reinjectTimeout = 3 * time.Second // wait for the switch to install learned flows
+	reinjectQueue   = 64              // batches waiting for their flows
 )
 
 type learnItem struct {
@@ -54,6 +57,8 @@ type learner struct {
 	s      *session
 	queue  chan learnItem
 	parser *packetParser
+	// reinject carries each batch's frames to reinjectLoop.
+	reinject chan reinjection
 
 	dropped atomic.Uint64 // frames lost because the queue was full
 	handled atomic.Uint64 // frames taken from the queue
@@ -71,6 +76,7 @@ type learner struct {
 
 func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
+		reinject: make(chan reinjection, reinjectQueue),
 		wake: make(chan struct{}, 1), reconciledCh: make(chan struct{}), limited: map[string]bool{}}
 }
 
@@ -115,6 +121,9 @@ func (l *learner) reconciled() {
 
 // waitReconciled waits until the switch has applied generation gen.
 func (l *learner) waitReconciled(ctx context.Context, gen uint64) bool {
+	if l.s.doneGen.Load() >= gen {
+		return true
+	}
 	ctx, cancel := context.WithTimeout(ctx, reinjectTimeout)
 	defer cancel()
 	for {
@@ -135,6 +144,13 @@ func (l *learner) waitReconciled(ctx context.Context, gen uint64) bool {
 }
 
 func (l *learner) run(ctx context.Context) {
+	done := make(chan struct{})
+	defer func() { <-done }()
+	defer close(l.reinject)
+	go func() {
+		defer close(done)
+		l.reinjectLoop(ctx)
+	}()
 	batch := make([]learnItem, 0, learnBatchMax)
 	for {
 		batch = batch[:0]
@@ -252,12 +268,16 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
 	}
-	var reinject []*learnRequest
+	re := reinjection{own: l.s.wantGen.Load(), kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
 	for i, r := range order {
 		o := outcomes[i]
 		switch o.Result {
 		case topology.LearnBound, topology.LearnAlreadyBound:
-			reinject = append(reinject, r)
+			for _, data := range r.frames {
+				if len(re.frames) < reinjectMax {
+					re.frames = append(re.frames, reinjectFrame{r.port, data})
+				}
+			}
 		case topology.LearnLimited:
 			l.mu.Lock()
 			first := !l.limited[r.att.ID]
@@ -271,25 +291,53 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 			}
 		}
 	}
-	if len(reinject) == 0 {
+	if len(re.frames) == 0 {
 		return
 	}
-	if !s.c.waitLearnedInstalled(ctx, s, kicked) {
-		s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(reinject))
-		return
+	for _, k := range kicked {
+		if k.s == s {
+			re.own = k.gen
+		}
 	}
-	sent := 0
-	defer func() { s.log.Debug("re-injected learned frames", "frames", sent) }()
-	for _, r := range reinject {
-		for _, data := range r.frames {
-			if sent == reinjectMax {
-				return
+	select {
+	case l.reinject <- re:
+	case <-ctx.Done():
+	case <-s.conn.Done():
+	}
+}
+
+// reinjection is one batch's frames to send back once the switches hold
+// the batch's flows: own is the round of this switch that must complete,
+// kicked the other switches' (a batch that learned nothing new waits
+// only for the rounds already asked of its own switch).
+type reinjection struct {
+	frames   []reinjectFrame
+	own      uint64
+	kicked   []kickedSession
+	deadline time.Time
+}
+
+type reinjectFrame struct {
+	port uint32
+	data []byte
+}
+
+// reinjectLoop re-injects the batches in order as their flows are
+// installed.
+func (l *learner) reinjectLoop(ctx context.Context) {
+	s := l.s
+	for re := range l.reinject {
+		if !s.c.waitLearnedInstalled(ctx, s, re) {
+			if ctx.Err() == nil {
+				s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(re.frames))
 			}
-			sent++
-			_, err := s.conn.Send(&ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: r.port,
-				Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: data})
+			continue
+		}
+		for _, f := range re.frames {
+			_, err := s.conn.Send(&ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: f.port,
+				Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: f.data})
 			if err != nil {
-				return
+				break
 			}
 		}
 	}
@@ -300,23 +348,14 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 // punted again), and then, within the same bound, until the other
 // switches it concerns have too: a reply to the re-injected frame must
 // find the learned MAC on its way back, and no switch still answering ARP
-// for the sender with its old MAC. kicked are the sessions the batch
-// woke, with the round each must complete; a batch that changed nothing
-// (its MACs were learned already, the frames raced the flows) waits for
-// the rounds already asked of s.
-func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, kicked []kickedSession) bool {
-	ctx, cancel := context.WithTimeout(ctx, reinjectTimeout)
+// for the sender with its old MAC.
+func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, re reinjection) bool {
+	ctx, cancel := context.WithDeadline(ctx, re.deadline)
 	defer cancel()
-	own := s.wantGen.Load()
-	for _, k := range kicked {
-		if k.s == s {
-			own = k.gen
-		}
-	}
-	if !s.learn.waitReconciled(ctx, own) {
+	if !s.learn.waitReconciled(ctx, re.own) {
 		return false
 	}
-	for _, k := range kicked {
+	for _, k := range re.kicked {
 		if k.s != s && k.s.learn != nil {
 			k.s.learn.waitReconciled(ctx, k.gen)
 		}
