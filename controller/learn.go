@@ -76,8 +76,8 @@ type learner struct {
 
 func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
-		reinject: make(chan reinjection, reinjectQueue),
-		wake: make(chan struct{}, 1), reconciledCh: make(chan struct{}), limited: map[string]bool{}}
+		reinject: make(chan reinjection, reinjectQueue), wake: make(chan struct{}, 1),
+		reconciledCh: make(chan struct{}), limited: map[string]bool{}}
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
