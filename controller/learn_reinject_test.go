@@ -1,0 +1,152 @@
+package controller
+
+import (
+	"bytes"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
+)
+
+// gatedSwitch is a stateSwitch that records, in order, the flow-mods
+// naming one MAC and the PACKET_OUTs it gets, and can hold its barrier
+// replies: a switch that has not confirmed a change yet.
+type gatedSwitch struct {
+	*stateSwitch
+	mac topology.MAC
+
+	mu     sync.Mutex
+	events []string
+	out    []*ofproto.PacketOut
+	gate   chan struct{} // barrier replies wait for it while non-nil
+}
+
+func dialGatedSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port, mac topology.MAC) *gatedSwitch {
+	t.Helper()
+	sw := &gatedSwitch{mac: mac, stateSwitch: &stateSwitch{t: t, dpid: dpid, ports: ports, flows: map[string]ofproto.FlowStats{},
+		groups: map[uint32]ofproto.GroupDesc{}, meters: map[uint32]ofproto.MeterConfig{}}}
+	serveFakeSwitch(t, addr, func(c *ofproto.Conn) ofproto.Handler {
+		sw.conn = c
+		return ofproto.HandlerFunc(sw.handle)
+	})
+	return sw
+}
+
+func (sw *gatedSwitch) handle(c *ofproto.Conn, h ofproto.Header, m ofproto.Message) {
+	m, err := ofproto.Clone(m)
+	if err != nil {
+		sw.t.Errorf("fake switch: %v", err)
+		return
+	}
+	sw.mu.Lock()
+	switch m := m.(type) {
+	case *ofproto.FlowMod:
+		for _, f := range m.Match.Fields {
+			if len(f.Value) == 6 && bytes.Equal(f.Value, sw.mac[:]) {
+				sw.events = append(sw.events, "flow")
+				break
+			}
+		}
+	case *ofproto.PacketOut:
+		sw.events = append(sw.events, "packet-out")
+		sw.out = append(sw.out, m)
+	case *ofproto.BarrierRequest:
+		if gate := sw.gate; gate != nil {
+			sw.mu.Unlock()
+			go func() {
+				<-gate
+				sw.stateSwitch.handle(c, h, m)
+			}()
+			return
+		}
+	}
+	sw.mu.Unlock()
+	sw.stateSwitch.handle(c, h, m)
+}
+
+func (sw *gatedSwitch) seen() (events []string, outs []*ofproto.PacketOut) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return append([]string(nil), sw.events...), append([]*ofproto.PacketOut(nil), sw.out...)
+}
+
+// A frame from a new MAC is learned, and re-injected only once every
+// switch of the pod has confirmed the MAC's flows: a reply must find its
+// way back. While the other host's switch holds its confirmation, the
+// learning switch already has the MAC's flows and no PACKET_OUT; once it
+// confirms, the frame comes back on its own port, through the pipeline.
+func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	addr := serveOpenFlowForTest(t, c)
+	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 1}
+	sw1 := dialGatedSwitch(t, addr, 1, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 7, Name: a.Port}}, mac)
+	sw2 := dialGatedSwitch(t, addr, 2, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 9, Name: b.Port}}, mac)
+	converged := func() bool {
+		st := c.Status()
+		n := 0
+		for _, s := range st.Switches {
+			if s.Reconciles > 0 && !s.Pending {
+				n++
+			}
+		}
+		return n == 2
+	}
+	metricsWaitFor(t, "both switches reconciled", 10*time.Second, converged)
+
+	gate := make(chan struct{})
+	sw2.mu.Lock()
+	sw2.gate = gate
+	sw2.mu.Unlock()
+	released := false
+	defer func() {
+		if !released {
+			close(gate)
+		}
+	}()
+	frame := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), mac[:]...), 0x08, 0x06)
+	frame = append(frame, make([]byte, 46)...)
+	if _, err := sw1.conn.Send(&ofproto.PacketIn{BufferID: ofproto.BufferNone, Reason: ofproto.PacketInReasonAction,
+		TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, policy.AttachmentCookieID(a.ID)),
+		Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(7)}}, Data: frame}); err != nil {
+		t.Fatal(err)
+	}
+	metricsWaitFor(t, "the learned MAC's flows on both switches", 10*time.Second, func() bool {
+		e1, _ := sw1.seen()
+		e2, _ := sw2.seen()
+		return len(e1) > 0 && len(e2) > 0
+	})
+	metricsWaitFor(t, "switch 1 confirmed its round", 10*time.Second, func() bool {
+		for _, s := range c.Status().Switches {
+			if s.Host == "h1" && !s.Pending {
+				return true
+			}
+		}
+		return false
+	})
+	// Switch 2 has not confirmed: no re-injection yet, however long we
+	// look (a bounded window: the frame would come within milliseconds).
+	time.Sleep(200 * time.Millisecond)
+	if events, _ := sw1.seen(); len(events) == 0 || events[len(events)-1] == "packet-out" {
+		t.Fatalf("switch 1 saw %v before switch 2 confirmed the MAC", events)
+	}
+	close(gate)
+	released = true
+	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
+		_, outs := sw1.seen()
+		return len(outs) > 0
+	})
+	_, outs := sw1.seen()
+	po := outs[0]
+	if po.InPort != 7 || !bytes.Equal(po.Data, frame) || len(po.Actions) != 1 {
+		t.Fatalf("re-injected %+v, want the frame from port 7 sent to the pipeline", po)
+	}
+	if out, ok := po.Actions[0].(ofproto.ActionOutput); !ok || out.Port != ofproto.PortTable {
+		t.Fatalf("re-injection action %#v, want output:TABLE", po.Actions[0])
+	}
+	if _, outs2 := sw2.seen(); len(outs2) != 0 {
+		t.Fatalf("switch 2 got %d PACKET_OUTs; the frame belongs to switch 1", len(outs2))
+	}
+}
