@@ -44,6 +44,22 @@ type armResult struct {
 	near     int // lost requests sent within portChurnNear of a port change
 }
 
+// bursts groups lost sequence numbers into runs of consecutive ones and
+// returns how many runs there were and the longest.
+func (r armResult) bursts() (n, longest int) {
+	run := 0
+	for i, seq := range r.lost {
+		if i > 0 && seq == r.lost[i-1]+1 {
+			run++
+		} else {
+			n++
+			run = 1
+		}
+		longest = max(longest, run)
+	}
+	return n, longest
+}
+
 // portChurnNear is how close to a port change a loss must be to count as
 // "at a port change".
 const portChurnNear = 100 * time.Millisecond
@@ -274,6 +290,9 @@ func runArm(t *testing.T, name string, hosts []*cluster.Host, path []pathPoint, 
 		if nearest <= portChurnNear {
 			res.near++
 		}
+		if os.Getenv("LORIS_PORTCHURN_VERBOSE") == "" {
+			continue
+		}
 		t.Logf("%s: lost icmp_seq=%d sent ~%s, nearest port change %v away", name, lost[i], at.Format("15:04:05.000"), nearest.Round(time.Millisecond))
 	}
 	for _, h := range hosts {
@@ -296,8 +315,9 @@ func runArm(t *testing.T, name string, hosts []*cluster.Host, path []pathPoint, 
 		t.Logf("%s: %-10s %-6s rx %6d tx %6d rx_dropped %4d tx_dropped %4d", name, p.label, p.dev,
 			st[0]-pathBefore[i][0], st[1]-pathBefore[i][1], st[2]-pathBefore[i][2], st[3]-pathBefore[i][3])
 	}
-	t.Logf("%s: %d sent, %d lost (%d within %v of a port change), %d port add/del cycles",
-		name, res.sent, len(res.lost), res.near, portChurnNear, res.cycles)
+	bursts, longest := res.bursts()
+	t.Logf("%s: %d sent, %d lost in %d bursts (longest %d) (%d within %v of a port change), %d port add/del cycles",
+		name, res.sent, len(res.lost), bursts, longest, res.near, portChurnNear, res.cycles)
 	return res
 }
 
@@ -383,6 +403,22 @@ func withoutSystemRoutes(t testing.TB, c *cluster.Cluster, h *cluster.Host) {
 	}
 }
 
+// uplinkARP sets how h's kernel answers ARP on the uplink eth0. eth0 is an
+// OVS port but still a live kernel interface, and with Linux's default
+// arp_ignore=0 the kernel answers ARP for the tunnel IP (which sits on
+// br-phy) from eth0 too, with eth0's MAC. The peer's vswitchd snoops both
+// answers into its tunnel neighbor cache; when eth0's comes last it sends
+// VXLAN to eth0's MAC, which this host's vswitchd does not decapsulate, and
+// the direction stays black-holed until another ARP exchange. arp_ignore=1
+// (answer only for addresses on the receiving interface) leaves br-phy the
+// only answer. Real hosts with a kernel datapath never see this.
+func uplinkARP(t testing.TB, h *cluster.Host, arpIgnore int) {
+	t.Helper()
+	if out, err := h.Run(context.Background(), "sysctl", "-qw", fmt.Sprintf("net.ipv4.conf.eth0.arp_ignore=%d", arpIgnore)); err != nil {
+		t.Fatalf("%s: %v\n%s", h.Name, err, out)
+	}
+}
+
 // requireTunnelEndpoint fails unless h's vswitchd decapsulates VXLAN sent
 // to its tunnel IP (it lists an endpoint only once a tunnel port exists).
 func requireTunnelEndpoint(t testing.TB, h *cluster.Host) {
@@ -459,32 +495,46 @@ func baselinePath(c *cluster.Cluster, a, b *cluster.Container, ifname string) []
 //	A  hand-written flows, no churn
 //	L  hand-written flows, veths created and deleted on the sender's host, not added to OVS
 //	B  hand-written flows, veths added to and removed from the sender's bridge
-//	C  loris (controller, lorisctl attach/detach of a container on the sender's host)
 //	D  as B, both vswitchds without system routes (--disable-system-route, static underlay route)
-//	E  as C, with D's vswitchd setting
+//	F  as B, with the harness's uplinks answering ARP for the tunnel IP (Linux default)
+//	C  loris (controller, lorisctl attach/detach of a container on the sender's host)
+//	E  as C, with D's vswitchd setting and the tunnel port without options:local_ip
 //
+// Every arm but F sets arp_ignore=1 on the hosts' uplinks (see uplinkARP).
 // Run: LORIS_PORTCHURN=1 go test ./e2e -run TestPortChurn -v (3000 requests
-// per arm; LORIS_PORTCHURN=N for N; LORIS_PORTCHURN_ARMS=ABD for some).
+// per arm; LORIS_PORTCHURN=N for N; LORIS_PORTCHURN_ARMS=ABD for some;
+// LORIS_PORTCHURN_VERBOSE=1 lists every lost request and counter).
 func TestPortChurn(t *testing.T) {
 	count := portChurnCount(t)
 	requireE2E(t)
 	var results []armResult
-	if wantArm("ALB") {
+	if wantArm("ALBF") {
 		t.Run("baseline", func(t *testing.T) {
 			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
+			for _, h := range c.Hosts {
+				uplinkARP(t, h, 1)
+			}
 			a, b := buildBaseline(t, c)
 			if err := a.Ping(b.IP, 3, 5*time.Second); err != nil {
 				t.Fatal(err)
 			}
 			path := baselinePath(c, a, b, "eth0")
+			h1 := c.Hosts[0]
 			if wantArm("A") {
 				results = append(results, runArm(t, "A no churn", c.Hosts, path, a, b.IP, count, nil))
 			}
 			if wantArm("L") {
-				results = append(results, runArm(t, "L link churn only", c.Hosts, path, a, b.IP, count, linkChurner(c.Hosts[0])))
+				results = append(results, runArm(t, "L link churn only", c.Hosts, path, a, b.IP, count, linkChurner(h1)))
 			}
 			if wantArm("B") {
-				results = append(results, runArm(t, "B port churn", c.Hosts, path, a, b.IP, count, vethChurner(c.Hosts[0], baselineBridge)))
+				results = append(results, runArm(t, "B port churn", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge)))
+			}
+			// Last: a black-holed direction can outlast the arm.
+			if wantArm("F") {
+				for _, h := range c.Hosts {
+					uplinkARP(t, h, 0)
+				}
+				results = append(results, runArm(t, "F port churn, uplink answers ARP", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge)))
 			}
 		})
 	}
@@ -492,6 +542,7 @@ func TestPortChurn(t *testing.T) {
 		t.Run("baseline-static-route", func(t *testing.T) {
 			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
 			for _, h := range c.Hosts {
+				uplinkARP(t, h, 1)
 				withoutSystemRoutes(t, c, h)
 			}
 			a, b := buildBaseline(t, c)
@@ -514,12 +565,22 @@ func TestPortChurn(t *testing.T) {
 		}
 		t.Run("loris-"+arm.name, func(t *testing.T) {
 			l := newLabWith(t, 2, "vxlan", func(l *lab) {
-				if arm.mitigate {
-					for _, h := range l.c.Hosts {
+				for _, h := range l.c.Hosts {
+					uplinkARP(t, h, 1)
+					if arm.mitigate {
 						withoutSystemRoutes(t, l.c, h)
 					}
 				}
 			})
+			if arm.mitigate {
+				// The source check of a tunnel with local_ip needs a
+				// kernel "local" route, which a static route is not.
+				for _, h := range l.c.Hosts {
+					if _, err := h.Vsctl("remove", "interface", "loris-tun", "options", "local_ip"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			h1, h2 := l.c.Hosts[0], l.c.Hosts[1]
 			l.lorisctl(h1, "pod", "create", "pc")
 			a := l.attach(h1, "c1", "pc", "10.244.9.1/16")
@@ -537,8 +598,9 @@ func TestPortChurn(t *testing.T) {
 		})
 	}
 	for _, r := range results {
-		t.Logf("%-28s sent %5d lost %4d (%4d near a port change) port add/del cycles %4d; h1 drops: %s; h2 drops: %s",
-			r.name, r.sent, len(r.lost), r.near, r.cycles, formatDelta(r.counters["h1"], true), formatDelta(r.counters["h2"], true))
+		bursts, longest := r.bursts()
+		t.Logf("%-34s sent %5d lost %4d in %3d bursts (longest %4d), port add/del cycles %4d; h1 drops: %s; h2 drops: %s",
+			r.name, r.sent, len(r.lost), bursts, longest, r.cycles, formatDelta(r.counters["h1"], true), formatDelta(r.counters["h2"], true))
 	}
 }
 
