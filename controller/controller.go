@@ -50,6 +50,7 @@ type Controller struct {
 	// deferred holds store writes of learned state made in the model but
 	// not yet committed (deferred.go).
 	deferred []func(store.Tx) error
+	flushing atomic.Bool // a flusher goroutine runs (scheduleFlush)
 	model    *topology.Model
 	snap     *topology.Snapshot
 	// sessions holds the live switch sessions by datapath id. A second

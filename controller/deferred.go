@@ -57,6 +57,29 @@ func (c *Controller) hasDeferred() bool {
 	return len(c.deferred) > 0
 }
 
+// scheduleFlush makes sure a flusher runs: one at a time, committing
+// whatever is pending when it gets there, so that a burst of learns
+// becomes a few transactions, not one each (and not a crowd of
+// goroutines queueing for the store).
+func (c *Controller) scheduleFlush() {
+	if !c.flushing.CompareAndSwap(false, true) {
+		return
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for {
+			c.flushDeferred()
+			c.flushing.Store(false)
+			// Writes added after the flush took its batch, whose
+			// scheduleFlush saw this flusher still running.
+			if !c.hasDeferred() || !c.flushing.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
+}
+
 // takeDeferred hands the pending writes to a transaction about to commit.
 // Called with c.mu held.
 func (c *Controller) takeDeferred() []func(store.Tx) error {

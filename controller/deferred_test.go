@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
@@ -108,5 +110,39 @@ func learnDeferred(t *testing.T, c *Controller, a topology.Attachment, mac topol
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Learning stores its writes by itself, shortly after: a burst of
+// learns from several switches ends up stored with no API call and no
+// explicit flush.
+func TestLearnsReachTheStoreOnTheirOwn(t *testing.T) {
+	st := store.NewMemory()
+	c, a, b := learnFixture(t, st)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			att := a
+			if i%2 == 1 {
+				att = b
+			}
+			if _, _, err := c.learnMACs([]*learnRequest{{att: att, mac: topology.MAC{0x02, 0xaa, 0, 0, 1, byte(i)}}}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	metricsWaitFor(t, "20 learned MACs stored", 5*time.Second, func() bool {
+		saved, err := st.Load()
+		return err == nil && len(saved.Learned) == 20
+	})
+	c.wg.Wait() // the flusher ends once nothing is pending
+	c.mu.Lock()
+	pending := len(c.deferred)
+	c.mu.Unlock()
+	if pending != 0 || c.flushing.Load() {
+		t.Fatalf("after the flusher ended: %d writes pending, flushing=%v", pending, c.flushing.Load())
 	}
 }

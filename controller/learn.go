@@ -406,13 +406,11 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, [
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(kicked) > 0 || c.hasDeferred() {
-		// Store the batch while the switches install it.
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.flushDeferred()
-		}()
+	for _, o := range outcomes {
+		if o.New {
+			c.scheduleFlush() // store the batch while the switches install it
+			break
+		}
 	}
 	learned := false
 	for i, o := range outcomes {
