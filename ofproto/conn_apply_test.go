@@ -97,3 +97,43 @@ func TestApplyEmptyIsBarrier(t *testing.T) {
 		t.Fatalf("Apply(nil) = %v", err)
 	}
 }
+
+// Two batches in flight: both are on the wire, each behind its own
+// barrier, before either is answered, and each learns its own outcome
+// (the first's rejected message does not leak into the second).
+func TestApplyAsyncPipelines(t *testing.T) {
+	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+	first, err := c.ApplyAsync(threeMods())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.ApplyAsync([]Message{&EchoReply{Data: []byte("d")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var xids []uint32
+	var types []Type
+	for range 6 {
+		h, _ := p.read()
+		xids = append(xids, h.XID)
+		types = append(types, h.Type)
+	}
+	if types[3] != TypeBarrierRequest || types[5] != TypeBarrierRequest {
+		t.Fatalf("wire order %v, want 3 messages, barrier, 1 message, barrier", types)
+	}
+	p.send(xids[0], &ErrorMsg{ErrType: ErrTypeFlowModFailed, Code: 1})
+	p.send(xids[3], &BarrierReply{})
+	p.send(xids[5], &BarrierReply{})
+	ctx, cancel := context.WithTimeout(context.Background(), testWait)
+	defer cancel()
+	var be *BatchError
+	if err := first.Wait(ctx); !errors.As(err, &be) || len(be.Failures) != 1 || be.Failures[0].Index != 0 {
+		t.Fatalf("first batch: %v, want its message 0 rejected", err)
+	}
+	if err := second.Wait(ctx); err != nil {
+		t.Fatalf("second batch: %v", err)
+	}
+	if n := pendingCount(c); n != 0 {
+		t.Errorf("%d pending entries after both waits", n)
+	}
+}

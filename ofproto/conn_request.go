@@ -208,6 +208,24 @@ func acceptBatch(w *waiter, h Header, m Message) bool {
 // were applied. Other errors (closed connection, ctx) leave the outcome
 // unknown.
 func (c *Conn) Apply(ctx context.Context, ms []Message) error {
+	p, err := c.ApplyAsync(ms)
+	if err != nil {
+		return err
+	}
+	return p.Wait(ctx)
+}
+
+// Applied is a batch sent by ApplyAsync whose outcome is not known yet.
+type Applied struct {
+	c *Conn
+	w *waiter
+}
+
+// ApplyAsync sends ms followed by a barrier, as Apply does, without
+// waiting: the caller may send more (the switch finishes this batch
+// before anything sent after its barrier) and learn the outcome later
+// with Wait.
+func (c *Conn) ApplyAsync(ms []Message) (*Applied, error) {
 	xids := make([]uint32, len(ms)+1)
 	w := newWaiter(acceptBatch, xids...)
 	w.index = make(map[uint32]int, len(ms))
@@ -219,21 +237,27 @@ func (c *Conn) Apply(ctx context.Context, ms []Message) error {
 	}
 	w.barrier = xids[len(ms)]
 	if err := c.register(w); err != nil {
-		return err
+		return nil, err
 	}
 	all := make([]Message, 0, len(ms)+1)
 	all = append(append(all, ms...), &BarrierRequest{})
 	if err := c.enqueueFor(w, all); err != nil {
+		return nil, err
+	}
+	return &Applied{c: c, w: w}, nil
+}
+
+// Wait waits for the batch's barrier and reports its outcome as Apply
+// does. When ctx ends first the outcome stays unknown.
+func (a *Applied) Wait(ctx context.Context) error {
+	if err := a.c.wait(ctx, a.w); err != nil {
 		return err
 	}
-	if err := c.wait(ctx, w); err != nil {
-		return err
+	if a.w.err != nil {
+		return a.w.err
 	}
-	if w.err != nil {
-		return w.err
-	}
-	if len(w.failures) > 0 {
-		return &BatchError{Failures: w.failures}
+	if len(a.w.failures) > 0 {
+		return &BatchError{Failures: a.w.failures}
 	}
 	return nil
 }
