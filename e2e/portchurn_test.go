@@ -188,10 +188,10 @@ type churner func(ctx context.Context, cycle int) (churnEvent, error)
 // vethChurner makes a fresh veth pair in the host namespace, adds one end
 // to bridge, removes it and deletes the pair: what attach and detach do to
 // the host, without a container or a controller.
-func vethChurner(h *cluster.Host, bridge string) churner {
+func vethChurner(h *cluster.Host, bridge, prefix string) churner {
 	return func(ctx context.Context, cycle int) (churnEvent, error) {
 		var ev churnEvent
-		name := fmt.Sprintf("pcx%d", cycle)
+		name := fmt.Sprintf("%s%d", prefix, cycle)
 		if _, err := h.Run(ctx, "ip", "link", "add", name, "type", "veth", "peer", "name", name+"p"); err != nil {
 			return ev, err
 		}
@@ -208,6 +208,23 @@ func vethChurner(h *cluster.Host, bridge string) churner {
 		}
 		_, err := h.Run(ctx, "ip", "link", "del", name)
 		return ev, err
+	}
+}
+
+// paced runs churn at most once per gap, like the soak's sparse port
+// changes rather than back-to-back ones.
+func paced(churn churner, gap time.Duration) churner {
+	return func(ctx context.Context, cycle int) (churnEvent, error) {
+		began := time.Now()
+		ev, err := churn(ctx, cycle)
+		if err != nil {
+			return ev, err
+		}
+		select {
+		case <-time.After(gap - time.Since(began)):
+		case <-ctx.Done():
+		}
+		return ev, nil
 	}
 }
 
@@ -258,12 +275,13 @@ func runArm(t *testing.T, name string, hosts []*cluster.Host, path []pathPoint, 
 	var wg sync.WaitGroup
 	if churn != nil {
 		wg.Go(func() {
+			// A cycle, once begun, runs to its end (every command in it
+			// is bounded): a port or veth left half-made would be in the
+			// next arm's way.
 			for cycle := 0; ctx.Err() == nil; cycle++ {
-				ev, err := churn(ctx, cycle)
+				ev, err := churn(context.Background(), cycle)
 				if err != nil {
-					if ctx.Err() == nil {
-						churnErr = err
-					}
+					churnErr = err
 					return
 				}
 				events = append(events, ev)
@@ -495,6 +513,7 @@ func baselinePath(c *cluster.Cluster, a, b *cluster.Container, ifname string) []
 //	A  hand-written flows, no churn
 //	L  hand-written flows, veths created and deleted on the sender's host, not added to OVS
 //	B  hand-written flows, veths added to and removed from the sender's bridge
+//	S  as B, one port added and removed per 500 ms
 //	D  as B, both vswitchds without system routes (--disable-system-route, static underlay route)
 //	F  as B, with the harness's uplinks answering ARP for the tunnel IP (Linux default)
 //	C  loris (controller, lorisctl attach/detach of a container on the sender's host)
@@ -508,7 +527,7 @@ func TestPortChurn(t *testing.T) {
 	count := portChurnCount(t)
 	requireE2E(t)
 	var results []armResult
-	if wantArm("ALBF") {
+	if wantArm("ALBSF") {
 		t.Run("baseline", func(t *testing.T) {
 			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
 			for _, h := range c.Hosts {
@@ -527,14 +546,17 @@ func TestPortChurn(t *testing.T) {
 				results = append(results, runArm(t, "L link churn only", c.Hosts, path, a, b.IP, count, linkChurner(h1)))
 			}
 			if wantArm("B") {
-				results = append(results, runArm(t, "B port churn", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge)))
+				results = append(results, runArm(t, "B port churn", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge, "pcb")))
+			}
+			if wantArm("S") {
+				results = append(results, runArm(t, "S port churn, one per 500 ms", c.Hosts, path, a, b.IP, count, paced(vethChurner(h1, baselineBridge, "pcs"), 500*time.Millisecond)))
 			}
 			// Last: a black-holed direction can outlast the arm.
 			if wantArm("F") {
 				for _, h := range c.Hosts {
 					uplinkARP(t, h, 0)
 				}
-				results = append(results, runArm(t, "F port churn, uplink answers ARP", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge)))
+				results = append(results, runArm(t, "F port churn, uplink answers ARP", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge, "pcf")))
 			}
 		})
 	}
@@ -553,7 +575,7 @@ func TestPortChurn(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := baselinePath(c, a, b, "eth0")
-			results = append(results, runArm(t, "D port churn, static route", c.Hosts, path, a, b.IP, count, vethChurner(c.Hosts[0], baselineBridge)))
+			results = append(results, runArm(t, "D port churn, static route", c.Hosts, path, a, b.IP, count, vethChurner(c.Hosts[0], baselineBridge, "pcd")))
 		})
 	}
 	for _, arm := range []struct {
