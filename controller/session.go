@@ -61,6 +61,12 @@ type session struct {
 	podCache map[string]*policy.FlowSet
 
 	learn *learner // MAC learning from packet-ins (learn.go)
+
+	// Pipelined rounds (pipeline.go): sent by the reconcile loop,
+	// confirmed in order by confirmLoop.
+	inflight   chan inflightRound
+	inflightWG sync.WaitGroup
+	pipeFailed atomic.Bool
 }
 
 // switchCounters are what the session reports through the status API.
@@ -103,7 +109,8 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	}
 	// The read loop must run before any request can see its reply.
 	s := &session{c: c, conn: conn, remote: remote, since: time.Now(), kickCh: make(chan struct{}, 1),
-		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil), work: sessionWork{full: true}}
+		budget: newMsgBudget(c.cfg.SwitchMsgRate, c.cfg.SwitchMsgBurst, nil), work: sessionWork{full: true},
+		inflight: make(chan inflightRound, pipelineDepth)}
 	s.learn = newLearner(s)
 	served := make(chan error, 1)
 	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
@@ -146,7 +153,14 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 	loopDone := make(chan struct{})
 	go func() {
 		defer close(loopDone)
+		confirmed := make(chan struct{})
+		go func() {
+			defer close(confirmed)
+			s.confirmLoop(ctx)
+		}()
 		s.reconcileLoop(ctx)
+		close(s.inflight)
+		<-confirmed
 	}()
 	select {
 	case err = <-served:
@@ -260,6 +274,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 			return
 		case <-s.kickCh:
 		}
+		s.recoverPipeline()
 		gen := s.wantGen.Load()
 		// A full round waits for its turn before its time starts.
 		slot := &roundSlot{c: s.c}
@@ -268,7 +283,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		}
 		rctx, cancel := context.WithTimeout(ctx, s.c.cfg.ReconcileTimeout)
 		started := time.Now()
-		err := s.reconcile(rctx, slot)
+		pipelined, err := s.reconcile(rctx, slot, gen)
 		cancel()
 		slot.release()
 		s.c.metrics.reconciled(s.hostLabel(), time.Since(started), err)
@@ -276,7 +291,7 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		s.lastReconcile = time.Now()
 		if err != nil {
 			s.lastErr = err.Error()
-		} else {
+		} else if !pipelined { // confirmLoop confirms pipelined rounds
 			s.lastErr = ""
 			s.doneGen.Store(gen)
 			s.learn.reconciled()
@@ -292,8 +307,10 @@ func (s *session) reconcileLoop(ctx context.Context) {
 	}
 }
 
-// reconcile brings the switch to the desired state of its host.
-func (s *session) reconcile(ctx context.Context, slot *roundSlot) error {
+// reconcile brings the switch to the desired state of its host. It
+// reports whether the round was pipelined (sent, to be confirmed by
+// confirmLoop) rather than applied and confirmed.
+func (s *session) reconcile(ctx context.Context, slot *roundSlot, gen uint64) (bool, error) {
 	snap, work, base := s.takeWork()
 	host, ok := snap.HostByDatapathID(s.dpid)
 	s.mu.Lock()
@@ -312,18 +329,28 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot) error {
 		// it dropping until `lorisctl host init` registers it.
 		s.log.Info("switch is not a registered host yet; waiting")
 		s.setBase(reconciledBase{})
-		return nil
+		return false, s.drainPipeline()
 	}
 	r, err := s.plan(ctx, host.Name, snap, ports, work, base, slot)
 	slot.release()
 	if err != nil {
-		return err
+		return false, err
 	}
 	p := r.plan
 	start := time.Now()
+	pipelined := pipelinable(r) && !s.pipeFailed.Load()
 	s.c.metrics.planSent(host.Name, p)
-	if err := s.apply(ctx, p); err != nil {
-		return err
+	if pipelined {
+		if err := s.sendPipelined(ctx, p, gen, host.Name); err != nil {
+			return false, err
+		}
+	} else {
+		if err := s.drainPipeline(); err != nil {
+			return false, err
+		}
+		if err := s.apply(ctx, p); err != nil {
+			return false, err
+		}
 	}
 	s.keepCompiled(r)
 	s.mu.Lock()
@@ -345,9 +372,10 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot) error {
 	s.mu.Unlock()
 	if !p.empty() {
 		s.log.Info("reconciled", "host", host.Name, "flow_adds", p.flowAdds, "flow_deletes", p.flowDeletes,
-			"group_changes", len(p.groupAdds)+len(p.groupDeletes), "pods", r.pods, "took", time.Since(start))
+			"group_changes", len(p.groupAdds)+len(p.groupDeletes), "pods", r.pods, "pipelined", pipelined,
+			"took", time.Since(start))
 	}
-	return nil
+	return pipelined, nil
 }
 
 // apply sends a plan in three confirmed steps so that no flow ever points
