@@ -24,12 +24,15 @@ func FuzzAPIDecode(f *testing.F) {
 		`{"host":"h1","container":"c1","mac":"ff:ff:ff:ff:ff:ff"}`,
 		`{"name":"` + strings.Repeat("a", 300) + `"}`,
 		`[]`, `null`, `{"name":1}`, "\x00\xff", `{"name":"a"}{"name":"b"}`,
+		`{"attachments":[{"host":"h1","container":"c1","ip":"10.244.0.1/24","port":"lv1"},{"host":"h1","container":"c1","ip":"10.244.0.2/24","port":"lv2"}]}`,
+		`{"attachments":[{"host":"h1","container":"c1","ip":"10.244.0.1/24","port":"lv1"}],"attachments":[]}`,
+		`{"attachments":[]}`, `{"attachments":[{}]}`,
 	} {
-		for route := range uint8(3) {
+		for route := range uint8(4) {
 			f.Add(route, s)
 		}
 	}
-	routes := []string{"/v1/hosts", "/v1/pods", "/v1/attachments"}
+	routes := []string{"/v1/hosts", "/v1/pods", "/v1/attachments", "/v1/attachments/batch"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
 		st := store.NewMemory()
