@@ -515,6 +515,7 @@ func baselinePath(c *cluster.Cluster, a, b *cluster.Container, ifname string) []
 //	L  hand-written flows, veths created and deleted on the sender's host, not added to OVS
 //	B  hand-written flows, veths added to and removed from the sender's bridge
 //	S  as B, one port added and removed per 500 ms
+//	R  as B, with a static underlay route added next to the system routes
 //	D  as B, both vswitchds without system routes (--disable-system-route, static underlay route)
 //	F  as B, with the harness's uplinks answering ARP for the tunnel IP (Linux default)
 //	C  loris (controller, lorisctl attach/detach of a container on the sender's host)
@@ -559,6 +560,27 @@ func TestPortChurn(t *testing.T) {
 				}
 				results = append(results, runArm(t, "F port churn, uplink answers ARP", c.Hosts, path, a, b.IP, count, vethChurner(h1, baselineBridge, "pcf")))
 			}
+		})
+	}
+	if wantArm("R") {
+		// Half the fix: a static route outlives the flush, so outgoing
+		// tunnel traffic always finds one, but the system routes via
+		// br-phy still come and go and take br-phy's tunnel endpoints
+		// with them. Expect only the incoming half of the loss.
+		t.Run("baseline-extra-route", func(t *testing.T) {
+			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
+			for _, h := range c.Hosts {
+				uplinkARP(t, h, 1)
+				if _, err := h.Appctl("ovs/route/add", c.UnderlayPrefix().String(), cluster.UnderlayBridge); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, b := buildBaseline(t, c)
+			if err := a.Ping(b.IP, 3, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			path := baselinePath(c, a, b, "eth0")
+			results = append(results, runArm(t, "R port churn, static + system routes", c.Hosts, path, a, b.IP, count, vethChurner(c.Hosts[0], baselineBridge, "pcr")))
 		})
 	}
 	if wantArm("D") {
