@@ -93,7 +93,24 @@ func newLab(t testing.TB, hosts int, tunnel string) *lab {
 // controller starts (to change its flags, for example).
 func newLabWith(t testing.TB, hosts int, tunnel string, setup func(*lab)) *lab {
 	t.Helper()
-	c := cluster.New(t, cluster.Options{Hosts: hosts})
+	return newLabOpts(t, labOptions{hosts: hosts, tunnel: tunnel, setup: setup, staticRoutes: true})
+}
+
+// labOptions: staticRoutes runs the hosts' vswitchd as docs/reliability.md
+// recommends for the userspace datapath (cluster.Options.StaticTunnelRoutes,
+// lorisctl host init --tunnel-local-ip=false); every lab does, except
+// TestPortChurn's measurement of what happens without it.
+type labOptions struct {
+	hosts        int
+	tunnel       string
+	setup        func(*lab)
+	staticRoutes bool
+}
+
+func newLabOpts(t testing.TB, o labOptions) *lab {
+	t.Helper()
+	hosts, tunnel, setup := o.hosts, o.tunnel, o.setup
+	c := cluster.New(t, cluster.Options{Hosts: hosts, StaticTunnelRoutes: o.staticRoutes})
 	l := &lab{
 		t: t, c: c, tunnel: tunnel,
 		db:     filepath.Join(t.TempDir(), "loris.db"),
@@ -110,7 +127,7 @@ func newLabWith(t testing.TB, hosts int, tunnel string, setup func(*lab)) *lab {
 	l.startController()
 	for _, h := range c.Hosts {
 		l.lorisctl(h, "host", "init", h.Name, "--tunnel-ip", h.TunnelIP.String(), "--controller", l.ofAddr,
-			"--tunnel", tunnel, "--datapath", "netdev", "--ovsdb", h.DB)
+			"--tunnel", tunnel, "--datapath", "netdev", "--ovsdb", h.DB, fmt.Sprintf("--tunnel-local-ip=%v", !o.staticRoutes))
 	}
 	l.waitConverged()
 	return l

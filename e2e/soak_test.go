@@ -334,8 +334,11 @@ func TestSoak(t *testing.T) {
 	for _, line := range report {
 		t.Log("  " + line)
 	}
-	if lostOutside > 0 {
-		t.Errorf("%d packets of pairs that should talk were lost outside any data-plane-down window", lostOutside)
+	// Port changes are not excused: with vswitchd's routes static
+	// (newLab), adding or removing a port loses nothing (TestPortChurn).
+	if lostOutside+lostPortChange > 0 {
+		t.Errorf("%d packets of pairs that should talk were lost outside any data-plane-down window (%d of them at a port change)",
+			lostOutside+lostPortChange, lostPortChange)
 	}
 }
 

@@ -30,6 +30,7 @@ type hostInitFlags struct {
 	tunnel     string
 	datapath   string
 	ovsdb      string
+	localIP    bool
 }
 
 var datapathIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -46,7 +47,17 @@ and one flow-based tunnel port "loris-tun"; points the bridge at the
 controller; and registers the host with the controller's API.
 
 The host is registered first, so a host the controller refuses leaves the
-bridge untouched. Running init again with the same options changes nothing.`,
+bridge untouched. Running init again with the same options changes nothing.
+
+Userspace datapath (--datapath netdev) with native tunnels: Open vSwitch
+3.1 drops a packet now and then whenever a network interface appears or
+goes in the host (every attach and detach), because it flushes and reloads
+its copy of the kernel routes while other threads use it (docs/reliability.md,
+"Port changes"). Avoid it by starting ovs-vswitchd with
+--disable-system-route, adding the underlay route to it by hand after each
+start (ovs-appctl ovs/route/add PREFIX br-phy), and passing
+--tunnel-local-ip=false here: with no system routes, OVS finds no local
+route for a tunnel source address and would send nothing.`,
 		Example: `  lorisctl host init h1 --tunnel-ip 198.18.0.1 --controller tcp:198.18.0.254:6653
   lorisctl host init h1 --tunnel-ip 198.18.0.1 --controller tcp:198.18.0.254:6653 \
       --datapath netdev --tunnel geneve --ovsdb unix:/run/h1/db.sock`,
@@ -62,6 +73,7 @@ bridge untouched. Running init again with the same options changes nothing.`,
 	fl.StringVar(&f.tunnel, "tunnel", "vxlan", "tunnel type: vxlan, gre or geneve")
 	fl.StringVar(&f.datapath, "datapath", "system", "OVS datapath type: system (kernel) or netdev (userspace)")
 	fl.StringVar(&f.ovsdb, "ovsdb", "", "OVSDB to use, e.g. unix:/run/openvswitch/db.sock (default: ovs-vsctl's)")
+	fl.BoolVar(&f.localIP, "tunnel-local-ip", true, "pin the tunnel's source address to --tunnel-ip (options:local_ip); false lets OVS pick it from its routes")
 	return c
 }
 
@@ -121,7 +133,7 @@ func runHostInit(cmd *cobra.Command, a *app, name string, f hostInitFlags) error
 	}
 	cfg := hostBridgeConfig{
 		bridge: f.bridge, host: name, tunnelIP: ip.String(), tunnel: f.tunnel,
-		datapath: f.datapath, datapathID: dpid, controller: f.controller,
+		datapath: f.datapath, datapathID: dpid, controller: f.controller, noLocalIP: !f.localIP,
 	}
 	setController := !slices.Equal(info.controllers, []string{f.controller})
 	if _, err := ovs.vsctl(ctx, hostInitArgs(cfg, setController)...); err != nil {

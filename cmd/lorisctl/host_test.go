@@ -16,6 +16,12 @@ func TestHostInitArgs(t *testing.T) {
 	if got := strings.Join(hostInitArgs(cfg, false), " "); got != want {
 		t.Errorf("without controller:\ngot  %s\nwant %s", got, want)
 	}
+	cfg.noLocalIP = true
+	noLocal := strings.Replace(want, ` options:local_ip="198.18.0.1"`, ` -- remove interface loris-tun options local_ip`, 1)
+	if got := strings.Join(hostInitArgs(cfg, false), " "); got != noLocal {
+		t.Errorf("without local_ip:\ngot  %s\nwant %s", got, noLocal)
+	}
+	cfg.noLocalIP = false
 	if got := strings.Join(hostInitArgs(cfg, true), " "); got != want+" -- set-controller br-loris tcp:198.18.0.254:6653" {
 		t.Errorf("with controller:\ngot  %s", got)
 	}

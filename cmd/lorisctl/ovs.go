@@ -189,6 +189,10 @@ type hostBridgeConfig struct {
 	datapath   string
 	datapathID string
 	controller string
+	// noLocalIP leaves options:local_ip off the tunnel port (and removes
+	// it), for vswitchd run with --disable-system-route (see lorisctl host
+	// init --help).
+	noLocalIP bool
 }
 
 // hostInitArgs is one ovs-vsctl transaction creating or updating the
@@ -216,7 +220,11 @@ func hostInitArgs(c hostBridgeConfig, setController bool) []string {
 		"type=" + c.tunnel,
 		"options:remote_ip=flow",
 		"options:key=flow",
-		"options:local_ip=" + ovsValue(c.tunnelIP),
+	}
+	if c.noLocalIP {
+		args = append(args, "--", "remove", "interface", tunnelPortName, "options", "local_ip")
+	} else {
+		args = append(args, "options:local_ip="+ovsValue(c.tunnelIP))
 	}
 	if setController {
 		args = append(args, "--", "set-controller", c.bridge, c.controller)

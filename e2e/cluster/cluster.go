@@ -22,6 +22,14 @@ type Options struct {
 	// Prefix starts every namespace and root link name of the cluster;
 	// empty picks "l" and four random characters.
 	Prefix string
+	// StaticTunnelRoutes runs each host's ovs-vswitchd the way
+	// docs/reliability.md recommends for the userspace datapath: with
+	// --disable-system-route and the underlay route added by hand (so a
+	// network interface appearing cannot make OVS flush its routes while
+	// it forwards, TestPortChurn), and with the uplink answering ARP for
+	// the tunnel IP only on br-phy. Tunnel ports must then have no
+	// options:local_ip (lorisctl host init --tunnel-local-ip=false).
+	StaticTunnelRoutes bool
 }
 
 // Cluster is a set of simulated hosts joined by an underlay, plus the root
@@ -38,6 +46,8 @@ type Cluster struct {
 	Prefix     string
 	Subnet     int
 	UnderlayNS string
+	// StaticRoutes: Options.StaticTunnelRoutes.
+	StaticRoutes bool
 
 	t testing.TB
 
@@ -74,6 +84,7 @@ func New(t testing.TB, opt Options) *Cluster {
 		UnderlayNS:     reg.Prefix + "-ul",
 		ControllerLink: reg.Prefix + "-ctl",
 		ControllerIP:   netip.AddrFrom4([4]byte{198, 18, byte(reg.Subnet), 254}),
+		StaticRoutes:   opt.StaticTunnelRoutes,
 		t:              t,
 	}
 	t.Cleanup(c.teardown)

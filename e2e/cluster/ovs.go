@@ -29,6 +29,15 @@ func (h *Host) boot(ctx context.Context) error {
 	); err != nil {
 		return err
 	}
+	if h.cluster.StaticRoutes {
+		// eth0 is br-phy's port but also a kernel interface: by default
+		// it too answers ARP for the tunnel IP (on br-phy), with its own
+		// MAC, and a peer that caches that MAC sends tunnel packets this
+		// host does not decapsulate.
+		if err := steps(ctx, h.NS, nil, []string{"sysctl", "-q", "-w", "net.ipv4.conf.eth0.arp_ignore=1"}); err != nil {
+			return err
+		}
+	}
 	if _, err := runCommand(ctx, h.Env(), "ovsdb-tool", "create", filepath.Join(h.Dir, "conf.db"), vswitchSchemaPath()); err != nil {
 		return err
 	}
@@ -55,11 +64,15 @@ func (h *Host) boot(ctx context.Context) error {
 }
 
 func (h *Host) startVswitchd(ctx context.Context) error {
-	_, err := h.Run(ctx, "ovs-vswitchd", h.DB,
-		"--pidfile="+filepath.Join(h.Dir, vswitchdPidFile),
-		"--unixctl="+filepath.Join(h.Dir, vswitchdControl),
-		"--log-file="+filepath.Join(h.Dir, "vswitchd.log"),
-		"--detach", "--no-chdir")
+	args := []string{h.DB,
+		"--pidfile=" + filepath.Join(h.Dir, vswitchdPidFile),
+		"--unixctl=" + filepath.Join(h.Dir, vswitchdControl),
+		"--log-file=" + filepath.Join(h.Dir, "vswitchd.log"),
+		"--detach", "--no-chdir"}
+	if h.cluster.StaticRoutes {
+		args = append(args, "--disable-system-route")
+	}
+	_, err := h.Run(ctx, "ovs-vswitchd", args...)
 	return err
 }
 
@@ -74,10 +87,20 @@ func (h *Host) configureTunnelIP(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("waiting for %s's internal interface: %w", UnderlayBridge, err)
 	}
-	return steps(ctx, h.NS, nil,
+	if err := steps(ctx, h.NS, nil,
 		[]string{"ip", "addr", "replace", netip.PrefixFrom(h.TunnelIP, 24).String(), "dev", UnderlayBridge},
 		[]string{"ip", "link", "set", UnderlayBridge, "up"},
-	)
+	); err != nil {
+		return err
+	}
+	if !h.cluster.StaticRoutes {
+		return nil
+	}
+	// vswitchd learns no routes from the kernel: give it the underlay's.
+	// Static routes live in its memory only, so this follows every start.
+	_, err = runCommand(ctx, h.Env(), "ovs-appctl", "--target="+filepath.Join(h.Dir, vswitchdControl),
+		"ovs/route/add", h.cluster.UnderlayPrefix().String(), UnderlayBridge)
+	return err
 }
 
 // StopVswitchd stops the host's ovs-vswitchd (SIGTERM, then SIGKILL after
