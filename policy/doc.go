@@ -4,7 +4,9 @@
 // of that bridge; the controller diffs it against the switch. The same
 // state splits into BaseFlows and one CompilePod(snapshot, host, ports,
 // pod) per pod with members on the host, which lets the controller
-// recompute only the pods a change touched.
+// recompute only the pods a change touched; CompileMembers is the part of
+// a pod that depends on some of its members, for changes (learned MACs)
+// that touch nothing else.
 //
 // # Pipeline
 //
