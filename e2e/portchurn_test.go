@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -376,59 +375,6 @@ func wantArm(arms string) bool {
 	return sel == "" || strings.ContainsAny(sel, arms)
 }
 
-// Files of a cluster host's directory (as e2e/cluster names them).
-const (
-	pcVswitchdPid = "vswitchd.pid"
-	pcVswitchdCtl = "vswitchd.ctl"
-)
-
-// withoutSystemRoutes restarts h's ovs-vswitchd with --disable-system-route
-// and gives it one static route for the underlay. Why: on every netlink
-// link or route change in its namespace (a veth appearing, going up,
-// vanishing) ovs-vswitchd flushes its copy of the kernel routes and dumps
-// them again, and deleting the routes via br-phy also deletes the tunnel
-// termination entries of br-phy's addresses. A revalidator thread that
-// re-translates a datapath flow in that window finds no route (the flow of
-// outgoing tunnel traffic becomes "drop") or no tunnel port (incoming VXLAN
-// is handed to br-phy's kernel interface, which answers ICMP port
-// unreachable). Static routes (ovs/route/add) survive the flush, and
-// without system routes nothing deletes br-phy's tunnel entries.
-func withoutSystemRoutes(t testing.TB, c *cluster.Cluster, h *cluster.Host) {
-	t.Helper()
-	ctx := context.Background()
-	if err := h.StopVswitchd(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.Run(ctx, "ovs-vswitchd", h.DB,
-		"--pidfile="+filepath.Join(h.Dir, pcVswitchdPid),
-		"--unixctl="+filepath.Join(h.Dir, pcVswitchdCtl),
-		"--log-file="+filepath.Join(h.Dir, "vswitchd.log"),
-		"--detach", "--no-chdir", "--disable-system-route"); err != nil {
-		t.Fatal(err)
-	}
-	// br-phy's internal interface (and its address) vanished with the old
-	// vswitchd; the address must be back before the route is added, which
-	// reads it to know where tunnels end.
-	err := cluster.WaitFor(ctx, func() (bool, error) {
-		_, err := h.Run(ctx, "ip", "link", "show", "dev", cluster.UnderlayBridge)
-		return err == nil, err
-	}, 10*time.Second)
-	if err != nil {
-		t.Fatalf("%s: br-phy did not come back: %v", h.Name, err)
-	}
-	for _, args := range [][]string{
-		{"ip", "addr", "replace", netip.PrefixFrom(h.TunnelIP, 24).String(), "dev", cluster.UnderlayBridge},
-		{"ip", "link", "set", cluster.UnderlayBridge, "up"},
-	} {
-		if out, err := h.Run(ctx, args[0], args[1:]...); err != nil {
-			t.Fatalf("%s: %v\n%s", h.Name, err, out)
-		}
-	}
-	if _, err := h.Appctl("ovs/route/add", c.UnderlayPrefix().String(), cluster.UnderlayBridge); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // uplinkARP sets how h's kernel answers ARP on the uplink eth0. eth0 is an
 // OVS port but still a live kernel interface, and with Linux's default
 // arp_ignore=0 the kernel answers ARP for the tunnel IP (which sits on
@@ -523,12 +469,13 @@ func baselinePath(c *cluster.Cluster, a, b *cluster.Container, ifname string) []
 //	B  hand-written flows, veths added to and removed from the sender's bridge
 //	S  as B, one port added and removed per 500 ms
 //	R  as B, with a static underlay route added next to the system routes
-//	D  as B, both vswitchds without system routes (--disable-system-route, static underlay route)
+//	D  as B, hosts with cluster.Options.StaticTunnelRoutes (vswitchd --disable-system-route, underlay route added by hand)
 //	F  as B, with the harness's uplinks answering ARP for the tunnel IP (Linux default)
 //	C  loris (controller, lorisctl attach/detach of a container on the sender's host)
-//	E  as C, with D's vswitchd setting and the tunnel port without options:local_ip
+//	E  as C, a lab with static routes (D's setting, lorisctl host init --tunnel-local-ip=false): what every other lab runs
 //
-// Every arm but F sets arp_ignore=1 on the hosts' uplinks (see uplinkARP).
+// Every arm but F has arp_ignore=1 on the hosts' uplinks (see uplinkARP;
+// StaticTunnelRoutes sets it itself).
 // Run: LORIS_PORTCHURN=1 go test ./e2e -run TestPortChurn -v (3000 requests
 // per arm; LORIS_PORTCHURN=N for N; LORIS_PORTCHURN_ARMS=ABD for some;
 // LORIS_PORTCHURN_VERBOSE=1 lists every lost request and counter).
@@ -592,11 +539,7 @@ func TestPortChurn(t *testing.T) {
 	}
 	if wantArm("D") {
 		t.Run("baseline-static-route", func(t *testing.T) {
-			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
-			for _, h := range c.Hosts {
-				uplinkARP(t, h, 1)
-				withoutSystemRoutes(t, c, h)
-			}
+			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4), StaticTunnelRoutes: true})
 			a, b := buildBaseline(t, c)
 			for _, h := range c.Hosts {
 				requireTunnelEndpoint(t, h)
@@ -616,23 +559,13 @@ func TestPortChurn(t *testing.T) {
 			continue
 		}
 		t.Run("loris-"+arm.name, func(t *testing.T) {
-			l := newLabWith(t, 2, "vxlan", func(l *lab) {
+			// Labs run vswitchd with static routes unless told otherwise;
+			// C measures what happens without them.
+			l := newLabOpts(t, labOptions{hosts: 2, tunnel: "vxlan", staticRoutes: arm.mitigate, setup: func(l *lab) {
 				for _, h := range l.c.Hosts {
 					uplinkARP(t, h, 1)
-					if arm.mitigate {
-						withoutSystemRoutes(t, l.c, h)
-					}
 				}
-			})
-			if arm.mitigate {
-				// The source check of a tunnel with local_ip needs a
-				// kernel "local" route, which a static route is not.
-				for _, h := range l.c.Hosts {
-					if _, err := h.Vsctl("remove", "interface", "loris-tun", "options", "local_ip"); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
+			}})
 			h1, h2 := l.c.Hosts[0], l.c.Hosts[1]
 			l.lorisctl(h1, "pod", "create", "pc")
 			a := l.attach(h1, "c1", "pc", "10.244.9.1/16")
