@@ -134,23 +134,12 @@ func probe(ctx context.Context, from nsRunner, to netip.Addr, count int) (sent i
 	if r.sent == 0 {
 		return 0, nil, nil, fmt.Errorf("ping printed no summary: %v\n%s", runErr, out)
 	}
+	at := r.lostAt(start, portChurnInterval)
 	for seq := 1; seq <= r.sent; seq++ {
-		if _, ok := r.replies[seq]; ok {
-			continue
+		if t, ok := at[seq]; ok {
+			lost = append(lost, seq)
+			lostAt = append(lostAt, t)
 		}
-		at := start.Add(time.Duration(seq-1) * portChurnInterval)
-		for d := 1; d < r.sent; d++ {
-			if ts, ok := r.replies[seq-d]; ok {
-				at = ts.Add(time.Duration(d) * portChurnInterval)
-				break
-			}
-			if ts, ok := r.replies[seq+d]; ok {
-				at = ts.Add(-time.Duration(d) * portChurnInterval)
-				break
-			}
-		}
-		lost = append(lost, seq)
-		lostAt = append(lostAt, at)
 	}
 	return r.sent, lost, lostAt, nil
 }

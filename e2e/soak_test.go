@@ -70,22 +70,23 @@ func parseStream(out string) streamResult {
 	return r
 }
 
-// lostAt estimates when each unanswered request of a stream was sent,
-// from the answered neighbours (ping keeps a steady interval).
-func (r streamResult) lostAt(start time.Time) map[int]time.Time {
+// lostAt estimates when each unanswered request of a stream sent every
+// interval was sent, from the answered neighbours (ping keeps a steady
+// interval).
+func (r streamResult) lostAt(start time.Time, interval time.Duration) map[int]time.Time {
 	lost := map[int]time.Time{}
 	for seq := 1; seq <= r.sent; seq++ {
 		if _, ok := r.replies[seq]; ok {
 			continue
 		}
-		at := start.Add(time.Duration(seq-1) * soakPingInterval)
+		at := start.Add(time.Duration(seq-1) * interval)
 		for d := 1; d < r.sent; d++ {
 			if ts, ok := r.replies[seq-d]; ok {
-				at = ts.Add(time.Duration(d) * soakPingInterval)
+				at = ts.Add(time.Duration(d) * interval)
 				break
 			}
 			if ts, ok := r.replies[seq+d]; ok {
-				at = ts.Add(-time.Duration(d) * soakPingInterval)
+				at = ts.Add(-time.Duration(d) * interval)
 				break
 			}
 		}
@@ -283,7 +284,7 @@ func TestSoak(t *testing.T) {
 		}
 		totalSent += r.sent
 		inW, portW, outW := 0, 0, 0
-		for seq, at := range r.lostAt(streamStart) {
+		for seq, at := range r.lostAt(streamStart, soakPingInterval) {
 			excused, byPort := false, false
 			for _, w := range windows {
 				if (w.host == s.from.Host || w.host == s.to.Host) && !at.Before(w.start.Add(-time.Second)) && !at.After(w.end) {
