@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,12 @@ type learner struct {
 
 	dropped atomic.Uint64 // frames lost because the queue was full
 	handled atomic.Uint64 // frames taken from the queue
+
+	// The learner goroutine's index of its host's attachments by port
+	// (attachmentsByPort).
+	indexed     *topology.Snapshot
+	indexedHost string
+	byPort      map[string]topology.Attachment
 
 	mu       sync.Mutex
 	releases []string      // port names deleted from the switch
@@ -215,6 +222,9 @@ type learnRequest struct {
 	port   uint32
 	mac    topology.MAC
 	frames [][]byte
+	// known: the snapshot already binds mac to att (learnMACs skips the
+	// model for it).
+	known bool
 }
 
 func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
@@ -224,16 +234,13 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		return
 	}
 	snap := s.c.Snapshot()
-	byPortNo := map[uint32]string{}
+	byPortNo := make(map[uint32]string, len(batch))
 	s.mu.Lock()
 	for name, no := range s.ports {
 		byPortNo[no] = name
 	}
 	s.mu.Unlock()
-	byPort := map[string]topology.Attachment{}
-	for _, a := range snap.AttachmentsOn(host) {
-		byPort[a.Port] = a
-	}
+	byPort := l.attachmentsByPort(snap, host)
 	type key struct {
 		id  string
 		mac topology.MAC
@@ -263,7 +270,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(order) == 0 {
 		return
 	}
-	outcomes, kicked, err := s.c.learnMACs(order)
+	outcomes, kicked, err := s.c.learnMACs(unbound(snap, order))
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
@@ -343,6 +350,42 @@ func (l *learner) reinjectLoop(ctx context.Context) {
 	}
 }
 
+// attachmentsByPort indexes host's attachments by port name, once per
+// snapshot: while no model change comes (a stream of frames from MACs
+// already bound), batches reuse it.
+func (l *learner) attachmentsByPort(snap *topology.Snapshot, host string) map[string]topology.Attachment {
+	if l.indexed == snap && l.indexedHost == host {
+		return l.byPort
+	}
+	on := snap.AttachmentsOn(host)
+	byPort := make(map[string]topology.Attachment, len(on))
+	for _, a := range on {
+		byPort[a.Port] = a
+	}
+	l.indexed, l.indexedHost, l.byPort = snap, host, byPort
+	return byPort
+}
+
+// unbound marks the requests whose MAC the snapshot already binds to
+// their attachment (its own MAC or a learned one: frames that raced the
+// flows) as already bound, without the model's lock; the rest keep no
+// outcome for learnMACs to decide. It returns reqs.
+func unbound(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
+	for _, r := range reqs {
+		if r.mac == r.att.MAC {
+			r.known = true
+			continue
+		}
+		for _, b := range snap.LearnedOf(r.att.ID) {
+			if b.MAC == r.mac {
+				r.known = true
+				break
+			}
+		}
+	}
+	return reqs
+}
+
 // waitLearnedInstalled waits until the switch of s has applied the
 // batch's model change (without that the re-injected frame would be
 // punted again), and then, within the same bound, until the other
@@ -369,9 +412,19 @@ func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, re re
 // that changes nothing neither writes the store nor wakes the switches.
 func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
 	outcomes := make([]topology.LearnOutcome, len(reqs))
+	if !slices.ContainsFunc(reqs, func(r *learnRequest) bool { return !r.known }) {
+		for i := range outcomes {
+			outcomes[i] = topology.LearnOutcome{Result: topology.LearnAlreadyBound}
+		}
+		return outcomes, nil, nil // nothing for the model: no lock
+	}
 	kicked, err := c.updateDeferred(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var changed []topology.LearnOutcome
 		for i, r := range reqs {
+			if r.known {
+				outcomes[i] = topology.LearnOutcome{Result: topology.LearnAlreadyBound}
+				continue
+			}
 			o, err := m.Learn(r.att.ID, r.mac)
 			if errors.Is(err, topology.ErrNotFound) {
 				continue // detached meanwhile

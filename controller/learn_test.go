@@ -200,3 +200,30 @@ func TestLearnerQueuesOnlyPuntsWithoutBlocking(t *testing.T) {
 		t.Fatalf("queue %d dropped %d, want %d and 5", len(l.queue), l.dropped.Load(), learnQueueLen)
 	}
 }
+
+// Frames from MACs the snapshot already binds to their port skip the
+// model: unbound marks them, and learnMACs answers them as already bound
+// without a model update; anything else still goes to the model.
+func TestKnownMACsSkipTheModel(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 7}
+	if out, _, err := c.learnMACs([]*learnRequest{{att: a, mac: macX}}); err != nil || out[0].Result != topology.LearnBound {
+		t.Fatalf("learn: %+v %v", out, err)
+	}
+	snap := c.Snapshot()
+	reqs := unbound(snap, []*learnRequest{{att: a, mac: macX}, {att: a, mac: a.MAC}, {att: b, mac: macX}})
+	if !reqs[0].known || !reqs[1].known || reqs[2].known {
+		t.Fatalf("known = %v %v %v, want true true false (b does not hold macX)", reqs[0].known, reqs[1].known, reqs[2].known)
+	}
+	out, _, err := c.learnMACs(reqs[:2])
+	if err != nil || out[0].Result != topology.LearnAlreadyBound || out[1].Result != topology.LearnAlreadyBound {
+		t.Fatalf("known requests: %+v %v", out, err)
+	}
+	if c.Snapshot() != snap {
+		t.Fatal("known requests changed the model")
+	}
+	out, _, err = c.learnMACs(reqs[2:])
+	if err != nil || out[0].Result != topology.LearnRefused {
+		t.Fatalf("b's frame from a's learned MAC: %+v %v, want refused", out, err)
+	}
+}
