@@ -1,9 +1,11 @@
 package controller
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -69,11 +71,25 @@ func (p *packetParser) parse(data []byte) (frameInfo, error) {
 		}
 		return frameInfo{}, fmt.Errorf("ethernet: %w", err)
 	}
+	// The addresses come from the outer header itself: a frame can carry
+	// another frame (ethertype 0x6558, transparent Ethernet bridging),
+	// which the parser decodes into the same structs, and the source MAC
+	// learned must be the one the port sent, not one it wrapped.
 	var fi frameInfo
-	copy(fi.Src[:], p.eth.SrcMAC)
-	copy(fi.Dst[:], p.eth.DstMAC)
+	copy(fi.Dst[:], data[0:6])
+	copy(fi.Src[:], data[6:12])
 	fi.EtherType = p.eth.EthernetType
 	fi.Partial = err != nil
+	if slices.Contains(p.decoded[1:], layers.LayerTypeEthernet) {
+		// Describe the outer frame only, from its bytes: the inner one
+		// overwrote whatever the structs held about it.
+		fi.EtherType = layers.EthernetType(binary.BigEndian.Uint16(data[12:14]))
+		if fi.EtherType == layers.EthernetTypeDot1Q && len(data) >= 18 {
+			fi.Tagged, fi.VLAN = true, binary.BigEndian.Uint16(data[14:16])&0x0fff
+			fi.EtherType = layers.EthernetType(binary.BigEndian.Uint16(data[16:18]))
+		}
+		return fi, nil
+	}
 	for _, lt := range p.decoded[1:] {
 		switch lt {
 		case layers.LayerTypeDot1Q:

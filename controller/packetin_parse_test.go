@@ -128,6 +128,32 @@ func TestParseRejectsShortAndGarbage(t *testing.T) {
 	}
 }
 
+// A frame carrying another frame (ethertype 0x6558) is learned by its own
+// source MAC: a container must not get the controller to bind a MAC it
+// only wrapped (found by FuzzParsePacketIn). VLAN-tagged too.
+func TestParseLearnsTheOuterFrameOfANestedOne(t *testing.T) {
+	outer := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x01}
+	inner := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x99, 0x08, 0x06}
+	p := newPacketParser()
+	for _, c := range []struct {
+		name string
+		hdr  []byte
+		vlan uint16
+	}{
+		{"untagged", []byte{0x65, 0x58}, 0},
+		{"vlan 7", []byte{0x81, 0x00, 0x00, 0x07, 0x65, 0x58}, 7},
+	} {
+		frame := append(append(append(append([]byte{}, outer...), c.hdr...), inner...), make([]byte, 28)...)
+		fi, err := p.parse(frame)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if fi.Src != (topology.MAC{0x02, 0, 0, 0, 0, 0x01}) || fi.EtherType != 0x6558 || fi.VLAN != c.vlan || fi.ARP != nil {
+			t.Fatalf("%s: parsed %+v, want the outer frame: source 02:00:00:00:00:01, type 0x6558, vlan %d, no ARP", c.name, fi, c.vlan)
+		}
+	}
+}
+
 func BenchmarkParse(b *testing.B) {
 	p := newPacketParser()
 	data, _ := hex.DecodeString(arpRequestHex)
