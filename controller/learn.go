@@ -372,16 +372,7 @@ func (l *learner) attachmentsByPort(snap *topology.Snapshot, host string) map[st
 // outcome for learnMACs to decide. It returns reqs.
 func unbound(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
 	for _, r := range reqs {
-		if r.mac == r.att.MAC {
-			r.known = true
-			continue
-		}
-		for _, b := range snap.LearnedOf(r.att.ID) {
-			if b.MAC == r.mac {
-				r.known = true
-				break
-			}
-		}
+		r.known = snap.Holds(r.att.ID, r.mac)
 	}
 	return reqs
 }

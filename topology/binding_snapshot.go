@@ -9,6 +9,25 @@ func (s *Snapshot) LearnedOf(id string) []Binding {
 	return append(make([]Binding, 0, len(r.learned)), r.learned...)
 }
 
+// Holds reports whether attachment id holds mac, as its own MAC or a
+// learned one, without copying anything: the check a stream of frames
+// makes once per frame.
+func (s *Snapshot) Holds(id string, mac MAC) bool {
+	r, ok := s.all.get(id)
+	if !ok {
+		return false
+	}
+	if r.Attachment.MAC == mac {
+		return true
+	}
+	for i := range r.learned {
+		if r.learned[i].MAC == mac {
+			return true
+		}
+	}
+	return false
+}
+
 // ConflictsOf returns the conflicts recorded against an attachment, sorted
 // by MAC.
 func (s *Snapshot) ConflictsOf(id string) []Conflict {

@@ -51,6 +51,10 @@ func TestLearnFreeBindsAndStaticIsAlreadyBound(t *testing.T) {
 	if got := len(m.Bindings()); got != 4 {
 		t.Fatalf("bindings: %d, want 3 static + 1 learned", got)
 	}
+	snap := m.Snapshot()
+	if !snap.Holds(a.ID, a.MAC) || !snap.Holds(a.ID, macX) || snap.Holds(a.ID, MAC{0x02, 9, 9, 9, 9, 9}) || snap.Holds("nope", macX) {
+		t.Fatal("Holds: want a's own and learned MAC only")
+	}
 	// A learned MAC is taken for attach too.
 	b := attachment("h2", "d", "10.0.0.9/24")
 	b.Pod, b.MAC = "p", macX
