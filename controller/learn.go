@@ -69,6 +69,10 @@ type learner struct {
 	indexed     *topology.Snapshot
 	indexedHost string
 	byPort      map[string]topology.Attachment
+	// known: (port, MAC) pairs knownSnap binds, with the attachment
+	// (markKnown).
+	knownSnap *topology.Snapshot
+	known     map[portMAC]string
 
 	mu       sync.Mutex
 	releases []string      // port names deleted from the switch
@@ -270,7 +274,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(order) == 0 {
 		return
 	}
-	outcomes, kicked, err := s.c.learnMACs(unbound(snap, order))
+	outcomes, kicked, err := s.c.learnMACs(l.markKnown(snap, order))
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
@@ -375,6 +379,31 @@ func unbound(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
 		r.known = snap.Holds(r.att.ID, r.mac)
 	}
 	return reqs
+}
+
+// markKnown is unbound with a memory: while the snapshot stays the same
+// (a stream of frames from bound MACs changes nothing), a (port, MAC)
+// found bound once is not looked up again.
+func (l *learner) markKnown(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
+	if l.knownSnap != snap {
+		l.knownSnap, l.known = snap, map[portMAC]string{}
+	}
+	for _, r := range reqs {
+		k := portMAC{r.port, r.mac}
+		if id, ok := l.known[k]; ok && id == r.att.ID {
+			r.known = true
+			continue
+		}
+		if r.known = snap.Holds(r.att.ID, r.mac); r.known {
+			l.known[k] = r.att.ID
+		}
+	}
+	return reqs
+}
+
+type portMAC struct {
+	port uint32
+	mac  topology.MAC
 }
 
 // waitLearnedInstalled waits until the switch of s has applied the

@@ -226,4 +226,22 @@ func TestKnownMACsSkipTheModel(t *testing.T) {
 	if err != nil || out[0].Result != topology.LearnRefused {
 		t.Fatalf("b's frame from a's learned MAC: %+v %v, want refused", out, err)
 	}
+	// The learner's memory of them gives the same answers, and forgets
+	// them when the snapshot changes.
+	l := newLearner(&session{})
+	fresh := func() []*learnRequest {
+		return []*learnRequest{{att: a, port: 7, mac: macX}, {att: b, port: 9, mac: macX}, {att: b, port: 7, mac: macX}}
+	}
+	for range 2 {
+		r := l.markKnown(c.Snapshot(), fresh())
+		if !r[0].known || r[1].known || r[2].known {
+			t.Fatalf("markKnown = %v %v %v, want true false false (port 7 is a's)", r[0].known, r[1].known, r[2].known)
+		}
+	}
+	if _, err := c.releasePort("h1", a.Port); err != nil {
+		t.Fatal(err)
+	}
+	if r := l.markKnown(c.Snapshot(), fresh()); r[0].known {
+		t.Fatal("markKnown kept a released MAC as bound after the snapshot changed")
+	}
 }
