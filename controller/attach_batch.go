@@ -45,9 +45,7 @@ func (c *Controller) AttachBatch(as []topology.Attachment) ([]topology.Attachmen
 			got, err := m.Attach(a)
 			if err != nil {
 				refused = k
-				if uerr := c.undoAttached(m, out); uerr != nil {
-					err = fmt.Errorf("%w (and undoing the batch failed: %v)", err, uerr)
-				}
+				c.undoAttached(m, out)
 				out = out[:0]
 				return nil, fmt.Errorf("attachment %d (%s/%s): %w", k, a.Host, a.Container, err)
 			}
@@ -80,16 +78,15 @@ func (c *Controller) AttachBatch(as []topology.Attachment) ([]topology.Attachmen
 // the batch has not touched (learned MACs not stored yet are dropped with
 // it and the switches reconciled to it; traffic learns them again).
 // Called with c.mu held (inside update).
-func (c *Controller) undoAttached(m *topology.Model, attached []topology.Attachment) error {
+func (c *Controller) undoAttached(m *topology.Model, attached []topology.Attachment) {
 	for i := len(attached) - 1; i >= 0; i-- {
 		if _, err := m.Detach(attached[i].ID); err != nil {
 			for _, s := range c.reloadAndMarkAll() {
 				s.kick() // never blocks
 			}
-			return nil
+			return
 		}
 	}
-	return nil
 }
 
 // attachBatchRequest is the body of POST /v1/attachments/batch and of its
