@@ -370,20 +370,12 @@ func (l *learner) attachmentsByPort(snap *topology.Snapshot, host string) map[st
 	return byPort
 }
 
-// unbound marks the requests whose MAC the snapshot already binds to
+// markKnown marks the requests whose MAC the snapshot already binds to
 // their attachment (its own MAC or a learned one: frames that raced the
-// flows) as already bound, without the model's lock; the rest keep no
-// outcome for learnMACs to decide. It returns reqs.
-func unbound(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
-	for _, r := range reqs {
-		r.known = snap.Holds(r.att.ID, r.mac)
-	}
-	return reqs
-}
-
-// markKnown is unbound with a memory: while the snapshot stays the same
-// (a stream of frames from bound MACs changes nothing), a (port, MAC)
-// found bound once is not looked up again.
+// flows) as known, so that learnMACs answers them without the model's
+// lock. While the snapshot stays the same (a stream of frames from bound
+// MACs changes nothing), a (port, MAC) found bound once is not looked up
+// again. It returns reqs.
 func (l *learner) markKnown(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
 	if l.knownSnap != snap {
 		l.knownSnap, l.known = snap, map[portMAC]string{}

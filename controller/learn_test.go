@@ -202,8 +202,8 @@ func TestLearnerQueuesOnlyPuntsWithoutBlocking(t *testing.T) {
 }
 
 // Frames from MACs the snapshot already binds to their port skip the
-// model: unbound marks them, and learnMACs answers them as already bound
-// without a model update; anything else still goes to the model.
+// model: markKnown marks them, and learnMACs answers them as already
+// bound without a model update; anything else still goes to the model.
 func TestKnownMACsSkipTheModel(t *testing.T) {
 	c, a, b := learnFixture(t, nil)
 	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 7}
@@ -211,7 +211,8 @@ func TestKnownMACsSkipTheModel(t *testing.T) {
 		t.Fatalf("learn: %+v %v", out, err)
 	}
 	snap := c.Snapshot()
-	reqs := unbound(snap, []*learnRequest{{att: a, mac: macX}, {att: a, mac: a.MAC}, {att: b, mac: macX}})
+	l := newLearner(&session{})
+	reqs := l.markKnown(snap, []*learnRequest{{att: a, port: 7, mac: macX}, {att: a, port: 7, mac: a.MAC}, {att: b, port: 9, mac: macX}})
 	if !reqs[0].known || !reqs[1].known || reqs[2].known {
 		t.Fatalf("known = %v %v %v, want true true false (b does not hold macX)", reqs[0].known, reqs[1].known, reqs[2].known)
 	}
@@ -228,7 +229,6 @@ func TestKnownMACsSkipTheModel(t *testing.T) {
 	}
 	// The learner's memory of them gives the same answers, and forgets
 	// them when the snapshot changes.
-	l := newLearner(&session{})
 	fresh := func() []*learnRequest {
 		return []*learnRequest{{att: a, port: 7, mac: macX}, {att: b, port: 9, mac: macX}, {att: b, port: 7, mac: macX}}
 	}
