@@ -26,12 +26,8 @@ type gatedSwitch struct {
 
 func dialGatedSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port, mac topology.MAC) *gatedSwitch {
 	t.Helper()
-	sw := &gatedSwitch{mac: mac, stateSwitch: &stateSwitch{t: t, dpid: dpid, ports: ports, flows: map[string]ofproto.FlowStats{},
-		groups: map[uint32]ofproto.GroupDesc{}, meters: map[uint32]ofproto.MeterConfig{}}}
-	serveFakeSwitch(t, addr, func(c *ofproto.Conn) ofproto.Handler {
-		sw.conn = c
-		return ofproto.HandlerFunc(sw.handle)
-	})
+	sw := &gatedSwitch{mac: mac, stateSwitch: newStateSwitch(t, dpid, ports)}
+	sw.connect(t, addr, sw.handle)
 	return sw
 }
 

@@ -52,13 +52,9 @@ func TestPipelinedRoundRefusedRereadsTheSwitch(t *testing.T) {
 	c, a, _ := learnFixture(t, nil)
 	addr := serveOpenFlowForTest(t, c)
 	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 2}
-	sw := &refusingSwitch{mac: mac, stateSwitch: &stateSwitch{t: t, dpid: 1,
-		ports: []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 7, Name: a.Port}},
-		flows: map[string]ofproto.FlowStats{}, groups: map[uint32]ofproto.GroupDesc{}, meters: map[uint32]ofproto.MeterConfig{}}}
-	serveFakeSwitch(t, addr, func(conn *ofproto.Conn) ofproto.Handler {
-		sw.conn = conn
-		return ofproto.HandlerFunc(sw.handle)
-	})
+	sw := &refusingSwitch{mac: mac, stateSwitch: newStateSwitch(t, 1,
+		[]ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 7, Name: a.Port}})}
+	sw.connect(t, addr, sw.handle)
 	settled := func() bool {
 		for _, s := range c.Status().Switches {
 			if s.Host == "h1" && s.Reconciles > 0 && !s.Pending {

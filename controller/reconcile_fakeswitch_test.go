@@ -30,13 +30,24 @@ type stateSwitch struct {
 
 func dialStateSwitch(t *testing.T, addr string, dpid uint64, ports []ofproto.Port) *stateSwitch {
 	t.Helper()
-	sw := &stateSwitch{t: t, dpid: dpid, ports: ports, flows: map[string]ofproto.FlowStats{},
+	sw := newStateSwitch(t, dpid, ports)
+	sw.connect(t, addr, sw.handle)
+	return sw
+}
+
+func newStateSwitch(t *testing.T, dpid uint64, ports []ofproto.Port) *stateSwitch {
+	return &stateSwitch{t: t, dpid: dpid, ports: ports, flows: map[string]ofproto.FlowStats{},
 		groups: map[uint32]ofproto.GroupDesc{}, meters: map[uint32]ofproto.MeterConfig{}}
+}
+
+// connect connects sw to the controller at addr, its messages handled by
+// handle: sw.handle, or a wrapper's handler that ends in it.
+func (sw *stateSwitch) connect(t *testing.T, addr string, handle ofproto.HandlerFunc) {
+	t.Helper()
 	serveFakeSwitch(t, addr, func(c *ofproto.Conn) ofproto.Handler {
 		sw.conn = c
-		return ofproto.HandlerFunc(sw.handle)
+		return handle
 	})
-	return sw
 }
 
 func (sw *stateSwitch) reply(h ofproto.Header, m ofproto.Message) {
