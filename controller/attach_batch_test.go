@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -318,8 +316,7 @@ func TestAttachBatchRefusesBadRequests(t *testing.T) {
 
 func TestAttachBatchNeedsAdminToken(t *testing.T) {
 	c, _ := batchFixture(t, nil)
-	srv := httptest.NewServer(RequireTokens(testTokens(t), slog.New(slog.NewTextHandler(io.Discard, nil)), c.Handler()))
-	t.Cleanup(srv.Close)
+	srv := tokenServer(t, c)
 	body := batchBody(t, batchItem("h1", "c0", "blue", 0))
 	for _, tc := range []struct {
 		auth string
@@ -329,18 +326,7 @@ func TestAttachBatchNeedsAdminToken(t *testing.T) {
 		{"Bearer " + testReadToken, http.StatusForbidden},
 		{"Bearer " + testAdminToken, http.StatusCreated},
 	} {
-		req, err := http.NewRequest("POST", srv.URL+"/v1/attachments/batch", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.auth != "" {
-			req.Header.Set("Authorization", tc.auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := authCall(t, srv, "POST", "/v1/attachments/batch", body, tc.auth)
 		if resp.StatusCode != tc.code {
 			t.Errorf("token %q: %d, want %d", tc.auth, resp.StatusCode, tc.code)
 		}

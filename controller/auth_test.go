@@ -59,10 +59,36 @@ func TestLoadTokensRefusesWorldReadableFile(t *testing.T) {
 	}
 }
 
-func TestRequireTokensRoles(t *testing.T) {
-	c, _ := newTestAPI(t, nil)
+// tokenServer serves c's API behind the test tokens until the test ends.
+func tokenServer(t *testing.T, c *Controller) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(RequireTokens(testTokens(t), slog.New(slog.NewTextHandler(io.Discard, nil)), c.Handler()))
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+// authCall sends one request with Authorization auth ("" for none) and
+// returns the response, its body closed.
+func authCall(t *testing.T, srv *httptest.Server, method, path, body, auth string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestRequireTokensRoles(t *testing.T) {
+	c, _ := newTestAPI(t, nil)
+	srv := tokenServer(t, c)
 	pod := `{"name":"web","vni":100}`
 	cases := []struct {
 		name, method, path, body, auth string
@@ -81,18 +107,7 @@ func TestRequireTokensRoles(t *testing.T) {
 		{"healthz write still needs a token", "POST", "/healthz", "", "", 401},
 	}
 	for _, tc := range cases {
-		req, err := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.auth != "" {
-			req.Header.Set("Authorization", tc.auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := authCall(t, srv, tc.method, tc.path, tc.body, tc.auth)
 		if resp.StatusCode != tc.code {
 			t.Errorf("%s: %s %s = %d, want %d", tc.name, tc.method, tc.path, resp.StatusCode, tc.code)
 		}
