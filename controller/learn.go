@@ -344,13 +344,16 @@ func (l *learner) reinjectLoop(ctx context.Context) {
 			}
 			continue
 		}
+		sent := 0
 		for _, f := range re.frames {
 			_, err := s.conn.Send(&ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: f.port,
 				Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: f.data})
 			if err != nil {
 				break
 			}
+			sent++
 		}
+		s.log.Debug("re-injected learned frames", "frames", sent)
 	}
 }
 
