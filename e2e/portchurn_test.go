@@ -514,7 +514,7 @@ func TestPortChurn(t *testing.T) {
 			c := cluster.New(t, cluster.Options{Hosts: 2, Prefix: "pc" + randomSuffix(4)})
 			for _, h := range c.Hosts {
 				uplinkARP(t, h, 1)
-				if _, err := h.Appctl("ovs/route/add", c.UnderlayPrefix().String(), cluster.UnderlayBridge); err != nil {
+				if err := h.AddUnderlayRoute(context.Background()); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -98,9 +98,25 @@ func (h *Host) configureTunnelIP(ctx context.Context) error {
 	}
 	// vswitchd learns no routes from the kernel: give it the underlay's.
 	// Static routes live in its memory only, so this follows every start.
-	_, err = runCommand(ctx, h.Env(), "ovs-appctl", "--target="+filepath.Join(h.Dir, vswitchdControl),
-		"ovs/route/add", h.cluster.UnderlayPrefix().String(), UnderlayBridge)
-	return err
+	return h.AddUnderlayRoute(ctx)
+}
+
+// AddUnderlayRoute adds the underlay prefix to vswitchd's own routing
+// table, via br-phy. vswitchd refuses the route ("Error while inserting
+// route") until it has seen br-phy's address, and it reads addresses from a
+// cache that its main loop refreshes only when it gets to the kernel's
+// RTM_NEWADDR notification: a route added just after `ip addr` can race that
+// notification, so the call is retried for a bounded time.
+func (h *Host) AddUnderlayRoute(ctx context.Context) error {
+	err := WaitFor(ctx, func() (bool, error) {
+		_, err := runCommand(ctx, h.Env(), "ovs-appctl", "--target="+filepath.Join(h.Dir, vswitchdControl),
+			"ovs/route/add", h.cluster.UnderlayPrefix().String(), UnderlayBridge)
+		return err == nil, err
+	}, 10*time.Second)
+	if err != nil {
+		return fmt.Errorf("host %s: adding the underlay route to vswitchd: %w", h.Name, err)
+	}
+	return nil
 }
 
 // StopVswitchd stops the host's ovs-vswitchd (SIGTERM, then SIGKILL after
