@@ -2,6 +2,7 @@ package controller
 
 import (
 	"bytes"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -76,21 +77,8 @@ func (sw *gatedSwitch) seen() (events []string, outs []*ofproto.PacketOut) {
 // confirms, the frame comes back on its own port, through the pipeline.
 func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 	c, a, b := learnFixture(t, nil)
-	addr := serveOpenFlowForTest(t, c)
 	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 1}
-	sw1 := dialGatedSwitch(t, addr, 1, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 7, Name: a.Port}}, mac)
-	sw2 := dialGatedSwitch(t, addr, 2, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 9, Name: b.Port}}, mac)
-	converged := func() bool {
-		st := c.Status()
-		n := 0
-		for _, s := range st.Switches {
-			if s.Reconciles > 0 && !s.Pending {
-				n++
-			}
-		}
-		return n == 2
-	}
-	metricsWaitFor(t, "both switches reconciled", 10*time.Second, converged)
+	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
 
 	gate := make(chan struct{})
 	sw2.mu.Lock()
@@ -102,13 +90,7 @@ func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 			close(gate)
 		}
 	}()
-	frame := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), mac[:]...), 0x08, 0x06)
-	frame = append(frame, make([]byte, 46)...)
-	if _, err := sw1.conn.Send(&ofproto.PacketIn{BufferID: ofproto.BufferNone, Reason: ofproto.PacketInReasonAction,
-		TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, policy.AttachmentCookieID(a.ID)),
-		Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(7)}}, Data: frame}); err != nil {
-		t.Fatal(err)
-	}
+	frame := sendLearnFrame(t, sw1, a, 7, mac)
 	metricsWaitFor(t, "the learned MAC's flows on both switches", 10*time.Second, func() bool {
 		e1, _ := sw1.seen()
 		e2, _ := sw2.seen()
@@ -145,4 +127,96 @@ func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 	if _, outs2 := sw2.seen(); len(outs2) != 0 {
 		t.Fatalf("switch 2 got %d PACKET_OUTs; the frame belongs to switch 1", len(outs2))
 	}
+}
+
+// connectLearnPair connects gated switches for h1 (a on port 7) and h2
+// (b on port 9), both watching mac, and waits until both reconciled.
+func connectLearnPair(t *testing.T, c *Controller, a, b topology.Attachment, mac topology.MAC) (sw1, sw2 *gatedSwitch) {
+	t.Helper()
+	addr := serveOpenFlowForTest(t, c)
+	sw1 = dialGatedSwitch(t, addr, 1, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 7, Name: a.Port}}, mac)
+	sw2 = dialGatedSwitch(t, addr, 2, []ofproto.Port{{PortNo: 1, Name: policy.TunnelPort}, {PortNo: 9, Name: b.Port}}, mac)
+	metricsWaitFor(t, "both switches reconciled", 10*time.Second, func() bool {
+		n := 0
+		for _, s := range c.Status().Switches {
+			if s.Reconciles > 0 && !s.Pending {
+				n++
+			}
+		}
+		return n == 2
+	})
+	return sw1, sw2
+}
+
+// sendLearnFrame has sw punt a broadcast ARP frame from mac on port, as
+// att's punt flow would, and returns the frame.
+func sendLearnFrame(t *testing.T, sw *gatedSwitch, att topology.Attachment, port uint32, mac topology.MAC) []byte {
+	t.Helper()
+	frame := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), mac[:]...), 0x08, 0x06)
+	frame = append(frame, make([]byte, 46)...)
+	if _, err := sw.conn.Send(&ofproto.PacketIn{BufferID: ofproto.BufferNone, Reason: ofproto.PacketInReasonAction,
+		TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, policy.AttachmentCookieID(att.ID)),
+		Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(port)}}, Data: frame}); err != nil {
+		t.Fatal(err)
+	}
+	return frame
+}
+
+// The switch a MAC was learned on is programmed at once; the pod's other
+// hosts within PeerLearnDelay (here a second, so that the order shows
+// whatever the machine's load), and the frame is re-injected only after.
+func TestLearningSwitchFirstPeersWithinDelay(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	c.cfg.PeerLearnDelay = time.Second // no session runs yet
+	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 2}
+	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
+	sent := time.Now()
+	sendLearnFrame(t, sw1, a, 7, mac)
+	metricsWaitFor(t, "the learned MAC's flows on switch 1", 10*time.Second, func() bool {
+		e1, _ := sw1.seen()
+		return len(e1) > 0
+	})
+	if e2, _ := sw2.seen(); len(e2) != 0 && time.Since(sent) < c.cfg.PeerLearnDelay {
+		t.Fatalf("switch 2 saw %v within the peer delay, before switch 1's flows were checked", e2)
+	}
+	metricsWaitFor(t, "the learned MAC's flows on switch 2", 10*time.Second, func() bool {
+		e2, _ := sw2.seen()
+		return len(e2) > 0
+	})
+	if waited := time.Since(sent); waited < c.cfg.PeerLearnDelay*9/10 {
+		t.Fatalf("switch 2 got the MAC %v after the learn, before the peer delay of %v", waited, c.cfg.PeerLearnDelay)
+	}
+	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
+		_, outs := sw1.seen()
+		return len(outs) > 0
+	})
+}
+
+// A round asked for at once (here an attach on the peer host) takes a
+// pending learn along: the delay only bounds how long a learn may wait.
+func TestImmediateRoundTakesPendingLearnAlong(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	c.cfg.PeerLearnDelay = time.Hour // no session runs yet
+	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 3}
+	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
+	sendLearnFrame(t, sw1, a, 7, mac)
+	metricsWaitFor(t, "the learned MAC's flows on switch 1", 10*time.Second, func() bool {
+		e1, _ := sw1.seen()
+		return len(e1) > 0
+	})
+	if e2, _ := sw2.seen(); len(e2) != 0 {
+		t.Fatalf("switch 2 saw %v although its learn round is an hour away", e2)
+	}
+	if _, err := c.Attach(topology.Attachment{Host: "h2", Container: "c", IfName: "eth0", Port: "p-c", Pod: "blue",
+		IP: netip.MustParsePrefix("10.244.0.3/24")}); err != nil {
+		t.Fatal(err)
+	}
+	metricsWaitFor(t, "the learned MAC's flows on switch 2, with the attach's round", 10*time.Second, func() bool {
+		e2, _ := sw2.seen()
+		return len(e2) > 0
+	})
+	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
+		_, outs := sw1.seen()
+		return len(outs) > 0
+	})
 }

@@ -149,7 +149,7 @@ func (s *Switch) reap(now time.Time) {
 // answered settles the packet-in with source mac, if one is outstanding.
 // The first answer counts; later ones (a FLOW_MOD after the PACKET_OUT)
 // find nothing and are ignored.
-func (s *Switch) answered(mac [6]byte) {
+func (s *Switch) answered(mac [6]byte, byFlowMod bool) {
 	now := time.Now()
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
@@ -165,6 +165,9 @@ func (s *Switch) answered(mac [6]byte) {
 	if !sent.Before(l.measureFrom) {
 		l.res.Answered++
 		l.res.Latencies = append(l.res.Latencies, now.Sub(sent))
+		if byFlowMod {
+			l.res.FlowModLatencies = append(l.res.FlowModLatencies, now.Sub(sent))
+		}
 	}
 	l.slots <- struct{}{}
 }
@@ -172,7 +175,7 @@ func (s *Switch) answered(mac [6]byte) {
 // answeredByPacketOut: a PACKET_OUT carrying our frame answers it.
 func (s *Switch) answeredByPacketOut(m *ofproto.PacketOut) {
 	if len(m.Data) >= 12 {
-		s.answered([6]byte(m.Data[6:12]))
+		s.answered([6]byte(m.Data[6:12]), false)
 	}
 }
 
@@ -181,7 +184,7 @@ func (s *Switch) answeredByPacketOut(m *ofproto.PacketOut) {
 func (s *Switch) answeredByFlowMod(m *ofproto.FlowMod) {
 	for _, f := range m.Match.Fields {
 		if f.Class == ofproto.OXMClassOpenFlowBasic && (f.Field == ofproto.OXMEthSrc || f.Field == ofproto.OXMEthDst) && len(f.Value) == 6 && f.Mask == nil {
-			s.answered([6]byte(f.Value))
+			s.answered([6]byte(f.Value), true)
 		}
 	}
 }

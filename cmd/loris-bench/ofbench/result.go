@@ -17,6 +17,9 @@ type Result struct {
 	// Latencies holds one sample per answered packet-in: from sending it
 	// to the first PACKET_OUT or FLOW_MOD naming its source MAC.
 	Latencies []time.Duration
+	// FlowModLatencies are the samples of packet-ins answered first by a
+	// FLOW_MOD: for a learning controller, the source MAC was new.
+	FlowModLatencies []time.Duration
 	// Elapsed is the measured interval.
 	Elapsed time.Duration
 	// PerSwitch holds each switch's answered count (fairness).
@@ -30,6 +33,7 @@ func (r *Result) Merge(r2 Result) {
 	r.Lost += r2.Lost
 	r.Unanswered += r2.Unanswered
 	r.Latencies = append(r.Latencies, r2.Latencies...)
+	r.FlowModLatencies = append(r.FlowModLatencies, r2.FlowModLatencies...)
 	r.PerSwitch = append(r.PerSwitch, r2.Answered)
 }
 
@@ -43,13 +47,18 @@ func (r *Result) Rate() float64 {
 
 // Percentile returns the q-quantile (0..1) of the latencies, 0 without
 // samples. It sorts the samples in place.
-func (r *Result) Percentile(q float64) time.Duration {
-	if len(r.Latencies) == 0 {
+func (r *Result) Percentile(q float64) time.Duration { return percentile(r.Latencies, q) }
+
+// FlowModPercentile is Percentile of the packet-ins answered by a
+// FLOW_MOD.
+func (r *Result) FlowModPercentile(q float64) time.Duration { return percentile(r.FlowModLatencies, q) }
+
+func percentile(samples []time.Duration, q float64) time.Duration {
+	if len(samples) == 0 {
 		return 0
 	}
-	slices.Sort(r.Latencies)
-	i := int(q * float64(len(r.Latencies)-1))
-	return r.Latencies[i]
+	slices.Sort(samples)
+	return samples[int(q*float64(len(samples)-1))]
 }
 
 // Summary is a one-line report.
@@ -58,8 +67,10 @@ func (r *Result) Summary() string {
 	if len(r.PerSwitch) > 0 {
 		minSw, maxSw = slices.Min(r.PerSwitch), slices.Max(r.PerSwitch)
 	}
-	return fmt.Sprintf("answered %d/%d packet-ins in %v: %.0f/s, lost %d, p50 %v p99 %v max %v, per switch min %d max %d",
+	return fmt.Sprintf("answered %d/%d packet-ins in %v: %.0f/s, lost %d, p50 %v p99 %v max %v, per switch min %d max %d; "+
+		"%d answered first by a FLOW_MOD: p50 %v p99 %v",
 		r.Answered, r.Sent, r.Elapsed.Round(time.Millisecond), r.Rate(), r.Lost,
 		r.Percentile(0.5).Round(time.Microsecond), r.Percentile(0.99).Round(time.Microsecond),
-		r.Percentile(1).Round(time.Microsecond), minSw, maxSw)
+		r.Percentile(1).Round(time.Microsecond), minSw, maxSw,
+		len(r.FlowModLatencies), r.FlowModPercentile(0.5).Round(time.Microsecond), r.FlowModPercentile(0.99).Round(time.Microsecond))
 }
