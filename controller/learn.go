@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,7 @@ type learnItem struct {
 type learner struct {
 	s      *session
 	queue  chan learnItem
+	// parser describes newly learned frames in debug logs.
 	parser *packetParser
 	// reinject carries each batch's frames to reinjectLoop.
 	reinject chan reinjection
@@ -65,10 +67,15 @@ type learner struct {
 	handled atomic.Uint64 // frames taken from the queue
 
 	// The learner goroutine's index of its host's attachments by port
-	// (attachmentsByPort).
-	indexed     *topology.Snapshot
-	indexedHost string
-	byPort      map[string]topology.Attachment
+	// number (attachmentsByPortNo).
+	indexed      *topology.Snapshot
+	indexedHost  string
+	indexedPorts uint64
+	byPortNo     map[uint32]topology.Attachment
+	// Buffers of learnBatch, reused.
+	reqBuf   []learnRequest
+	reqIndex map[portMAC]int
+	order    []*learnRequest
 	// known: (port, MAC) pairs knownSnap binds, with the attachment
 	// (markKnown).
 	knownSnap *topology.Snapshot
@@ -88,7 +95,7 @@ type learner struct {
 func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
 		reinject: make(chan reinjection, reinjectQueue), wake: make(chan struct{}, 1),
-		reconciledCh: make(chan struct{}), limited: map[string]bool{}}
+		reconciledCh: make(chan struct{}), limited: map[string]bool{}, reqIndex: map[portMAC]int{}}
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
@@ -238,39 +245,37 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		return
 	}
 	snap := s.c.Snapshot()
-	byPortNo := make(map[uint32]string, len(batch))
-	s.mu.Lock()
-	for name, no := range s.ports {
-		byPortNo[no] = name
-	}
-	s.mu.Unlock()
-	byPort := l.attachmentsByPort(snap, host)
-	type key struct {
-		id  string
-		mac topology.MAC
-	}
-	reqs := map[key]*learnRequest{}
-	var order []*learnRequest
+	byPortNo := l.attachmentsByPortNo(snap, host)
+	// The requests live in buffers the learner reuses from batch to
+	// batch: a stream of frames from bound MACs allocates nothing here.
+	clear(l.reqIndex)
+	l.reqBuf = l.reqBuf[:0]
 	for _, it := range batch {
-		a, ok := byPort[byPortNo[it.port]]
+		a, ok := byPortNo[it.port]
 		if !ok {
 			continue // not a container port (any more)
 		}
-		fi, err := l.parser.parse(it.data)
-		if err != nil || fi.Src.ValidateUnicast() != nil {
+		mac, ok := sourceMAC(it.data)
+		if !ok || mac.ValidateUnicast() != nil {
 			continue
 		}
-		k := key{a.ID, fi.Src}
-		r, ok := reqs[k]
+		k := portMAC{it.port, mac}
+		i, ok := l.reqIndex[k]
 		if !ok {
-			r = &learnRequest{att: a, port: it.port, mac: fi.Src}
-			reqs[k] = r
-			order = append(order, r)
+			i = len(l.reqBuf)
+			l.reqIndex[k] = i
+			l.reqBuf = slices.Grow(l.reqBuf, 1)[:i+1]
+			l.reqBuf[i] = learnRequest{att: a, port: it.port, mac: mac, frames: l.reqBuf[i].frames[:0]}
 		}
-		if len(r.frames) < 4 {
+		if r := &l.reqBuf[i]; len(r.frames) < 4 {
 			r.frames = append(r.frames, it.data)
 		}
 	}
+	order := l.order[:0]
+	for i := range l.reqBuf {
+		order = append(order, &l.reqBuf[i])
+	}
+	l.order = order
 	if len(order) == 0 {
 		return
 	}
@@ -285,8 +290,12 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	// and rounds other switches' learns asked for later need not hold
 	// this frame back.
 	re := reinjection{own: s.nowGen.Load(), kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
+	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	for i, r := range order {
 		o := outcomes[i]
+		if debug && o.New {
+			l.logNewMAC(r, o)
+		}
 		switch o.Result {
 		case topology.LearnBound, topology.LearnAlreadyBound:
 			for _, data := range r.frames {
@@ -320,6 +329,16 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	case <-ctx.Done():
 	case <-s.conn.Done():
 	}
+}
+
+// logNewMAC describes the frame that taught (or was refused) a MAC, for
+// debugging what a container sent.
+func (l *learner) logNewMAC(r *learnRequest, o topology.LearnOutcome) {
+	desc := "undecodable"
+	if fi, err := l.parser.parse(r.frames[0]); err == nil {
+		desc = fi.String()
+	}
+	l.s.log.Debug("new source MAC", "attachment", r.att.ID, "mac", r.mac.String(), "result", o.Result, "frame", desc)
 }
 
 // reinjection is one batch's frames to send back once the switches hold
@@ -362,20 +381,25 @@ func (l *learner) reinjectLoop(ctx context.Context) {
 	}
 }
 
-// attachmentsByPort indexes host's attachments by port name, once per
-// snapshot: while no model change comes (a stream of frames from MACs
-// already bound), batches reuse it.
-func (l *learner) attachmentsByPort(snap *topology.Snapshot, host string) map[string]topology.Attachment {
-	if l.indexed == snap && l.indexedHost == host {
-		return l.byPort
+// attachmentsByPortNo indexes host's attachments by OpenFlow port
+// number, once per snapshot and set of switch ports: while neither
+// changes (a stream of frames from MACs already bound), batches reuse it.
+func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[uint32]topology.Attachment {
+	s := l.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.indexed == snap && l.indexedHost == host && l.indexedPorts == s.portsGen {
+		return l.byPortNo
 	}
 	on := snap.AttachmentsOn(host)
-	byPort := make(map[string]topology.Attachment, len(on))
+	byPortNo := make(map[uint32]topology.Attachment, len(on))
 	for _, a := range on {
-		byPort[a.Port] = a
+		if no, ok := s.ports[a.Port]; ok {
+			byPortNo[no] = a
+		}
 	}
-	l.indexed, l.indexedHost, l.byPort = snap, host, byPort
-	return byPort
+	l.indexed, l.indexedHost, l.indexedPorts, l.byPortNo = snap, host, s.portsGen, byPortNo
+	return byPortNo
 }
 
 // markKnown marks the requests whose MAC the snapshot already binds to

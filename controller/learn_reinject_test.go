@@ -220,3 +220,38 @@ func TestImmediateRoundTakesPendingLearnAlong(t *testing.T) {
 		return len(outs) > 0
 	})
 }
+
+// The learner's port index follows the switch's ports: after a port is
+// renumbered (vswitchd re-added it), frames on the new number are learned
+// for the attachment and frames still carrying the old number are not.
+func TestLearnFollowsPortRenumber(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 4}
+	sw1, _ := connectLearnPair(t, c, a, b, mac)
+	// Warm the index with the old number: a frame from a's other MAC.
+	sendLearnFrame(t, sw1, a, 7, topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 5})
+	metricsWaitFor(t, "the first MAC learned", 10*time.Second, func() bool {
+		return c.Snapshot().Holds(a.ID, topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 5})
+	})
+	if _, err := sw1.conn.Send(&ofproto.PortStatus{Reason: ofproto.PortReasonModify,
+		Port: ofproto.Port{PortNo: 8, Name: a.Port}}); err != nil {
+		t.Fatal(err)
+	}
+	metricsWaitFor(t, "the renumbered port reconciled", 10*time.Second, func() bool {
+		for _, s := range c.Status().Switches {
+			if s.Host == "h1" && !s.Pending && s.Reconciles > 1 {
+				return true
+			}
+		}
+		return false
+	})
+	stale := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 6}
+	sendLearnFrame(t, sw1, a, 7, stale)
+	sendLearnFrame(t, sw1, a, 8, mac)
+	metricsWaitFor(t, "the MAC learned on the new port number", 10*time.Second, func() bool {
+		return c.Snapshot().Holds(a.ID, mac)
+	})
+	if c.Snapshot().Holds(a.ID, stale) {
+		t.Fatalf("a frame on the old port number 7 was learned for %s", a.ID)
+	}
+}

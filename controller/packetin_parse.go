@@ -59,6 +59,16 @@ func newPacketParser() *packetParser {
 	return p
 }
 
+// sourceMAC is the source address of the frame's outer Ethernet header,
+// the one the port sent (never one of a frame it carries): all that
+// learning needs, read without decoding anything else.
+func sourceMAC(data []byte) (topology.MAC, bool) {
+	if len(data) < 14 {
+		return topology.MAC{}, false
+	}
+	return topology.MAC(data[6:12]), true
+}
+
 // parse decodes data. It fails only if there is no usable Ethernet header.
 func (p *packetParser) parse(data []byte) (frameInfo, error) {
 	if len(data) < 14 {
@@ -77,7 +87,7 @@ func (p *packetParser) parse(data []byte) (frameInfo, error) {
 	// learned must be the one the port sent, not one it wrapped.
 	var fi frameInfo
 	copy(fi.Dst[:], data[0:6])
-	copy(fi.Src[:], data[6:12])
+	fi.Src, _ = sourceMAC(data)
 	fi.EtherType = p.eth.EthernetType
 	fi.Partial = err != nil
 	if slices.Contains(p.decoded[1:], layers.LayerTypeEthernet) {

@@ -45,6 +45,7 @@ type session struct {
 
 	mu            sync.Mutex
 	ports         policy.Ports // port name -> OpenFlow port number
+	portsGen      uint64       // counts changes of ports
 	host          string       // empty while the datapath is not registered
 	lastReconcile time.Time
 	lastErr       string
@@ -169,7 +170,10 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 		s.log.Warn("reading switch ports failed", "err", err)
 		return
 	}
+	s.mu.Lock()
 	s.ports = ports
+	s.portsGen++
+	s.mu.Unlock()
 	cancel()
 
 	c.attachSession(s)
@@ -267,6 +271,9 @@ func (s *session) portStatus(m *ofproto.PortStatus) {
 			s.ports[name] = m.Port.PortNo
 			changed = true
 		}
+	}
+	if changed {
+		s.portsGen++
 	}
 	s.mu.Unlock()
 	if changed {
