@@ -56,10 +56,11 @@ type Controller struct {
 	persistMu sync.Mutex
 	// deferred holds store writes of learned state made in the model but
 	// not yet committed (deferred.go).
-	deferred []func(store.Tx) error
-	flushing atomic.Bool // a flusher goroutine runs (scheduleFlush)
-	model    *topology.Model
-	snap     *topology.Snapshot
+	deferred  []func(store.Tx) error
+	flushing  atomic.Bool // a flusher goroutine runs (scheduleFlush)
+	lastFlush time.Time   // when the last flusher's commit started
+	model     *topology.Model
+	snap      *topology.Snapshot
 	// sessions holds the live switch sessions by datapath id. A second
 	// connection from the same datapath replaces the first.
 	sessions map[topology.DatapathID]*session

@@ -69,6 +69,13 @@ func (c *Controller) hasDeferred() bool {
 	return len(c.deferred) > 0
 }
 
+// flushSpacing is the least time between the starts of two commits of
+// learned state: a learn storm makes one commit (and one fsync) per
+// spacing, rather than one after the other, each on the CPU the switches
+// need. A learn is stored at most about this long plus a commit after
+// the switches were told.
+const flushSpacing = 10 * time.Millisecond
+
 // scheduleFlush makes sure a flusher runs: one at a time, committing
 // whatever is pending when it gets there, so that a burst of learns
 // becomes a few transactions, not one each (and not a crowd of
@@ -81,6 +88,10 @@ func (c *Controller) scheduleFlush() {
 	go func() {
 		defer c.wg.Done()
 		for {
+			// lastFlush belongs to the one flusher running; the
+			// flushing flag orders its successive owners.
+			time.Sleep(time.Until(c.lastFlush.Add(flushSpacing)))
+			c.lastFlush = time.Now()
 			c.flushDeferred()
 			c.flushing.Store(false)
 			// Writes added after the flush took its batch, whose

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"testing"
@@ -79,7 +80,9 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 				if err != nil {
 					b.Fatalf("%s: %v", peer.name, err)
 				}
+				stopProfile := benchCPUProfile(b, peer.name+"-"+mode)
 				res := ofbench.Generate(context.Background(), sws, cfg)
+				stopProfile()
 				for _, s := range sws {
 					if err := s.Err(); err != nil {
 						b.Errorf("%s %s: switch %016x disconnected: %v", peer.name, mode, s.Config().DatapathID, err)
@@ -101,6 +104,29 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		b.ReportMetric(benchMicros(ol.Percentile(0.99)), "osken-p99-us")
 		b.ReportMetric(benchMicros(ll.Percentile(0.5)), "loris-p50-us")
 		b.ReportMetric(benchMicros(ll.Percentile(0.99)), "loris-p99-us")
+	}
+}
+
+// benchCPUProfile profiles this process into
+// $LORIS_BENCH_CPUPROFILE_DIR/<name>.cpu until the returned function is
+// called, when that variable is set: the profile of one phase (loris
+// under throughput load, say), without the set-up around it.
+func benchCPUProfile(b *testing.B, name string) (stop func()) {
+	dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, name+".cpu"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }
 
