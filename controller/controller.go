@@ -34,13 +34,6 @@ type Config struct {
 	// SwitchMsgRate and SwitchMsgBurst bound the asynchronous messages a
 	// switch may send (token bucket); a switch over it is disconnected.
 	SwitchMsgRate, SwitchMsgBurst int
-	// PeerLearnDelay is how long the other hosts of a pod may wait for a
-	// MAC learned on one host (default 2ms; negative: no wait). The host
-	// that learned it is programmed at once; the others' rounds start
-	// at most this long after, so that a burst of learns across a pod
-	// costs each host one round rather than one per MAC. A frame that
-	// taught a MAC is still re-injected only once every host holds it.
-	PeerLearnDelay time.Duration
 }
 
 // Controller is the control plane: model, persistence and switch sessions.
@@ -98,9 +91,6 @@ func New(cfg Config) (*Controller, error) {
 	}
 	if cfg.ReconcileTimeout == 0 {
 		cfg.ReconcileTimeout = 30 * time.Second
-	}
-	if cfg.PeerLearnDelay == 0 {
-		cfg.PeerLearnDelay = defaultPeerLearnDelay
 	}
 	metrics := setupMetrics(&cfg)
 	st, err := cfg.Store.Load()

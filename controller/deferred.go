@@ -23,17 +23,11 @@ import (
 // transaction carries any pending learned writes before its own, so the
 // store always holds a prefix of the model's changes.
 
-// defaultPeerLearnDelay is Config.PeerLearnDelay's default: long enough
-// for a burst of learns to share a round, short next to what a first
-// frame already waits for (its own host's round, a store write).
-const defaultPeerLearnDelay = 2 * time.Millisecond
-
 // updateDeferred is update for learned state: the model changes and the
-// concerned sessions are kicked, origin's (the switch the MACs came from)
-// at once and the others within Config.PeerLearnDelay; the writes wait
-// for flushDeferred. It returns the kicked sessions and the round
-// generation each must reach to hold the change.
-func (c *Controller) updateDeferred(origin *session, mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) ([]kickedSession, error) {
+// concerned sessions are kicked now; the writes wait for flushDeferred.
+// It returns the kicked sessions and the round generation each must reach
+// to hold the change.
+func (c *Controller) updateDeferred(mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) ([]kickedSession, error) {
 	c.mu.Lock()
 	ch := &change{}
 	persist, err := mutate(c.model, ch)
@@ -46,11 +40,7 @@ func (c *Controller) updateDeferred(origin *session, mutate func(m *topology.Mod
 	c.mu.Unlock()
 	out := make([]kickedSession, len(kick))
 	for i, s := range kick {
-		if s == origin {
-			s.kick()
-		} else {
-			s.kickSoon(c.cfg.PeerLearnDelay)
-		}
+		s.kick()
 		out[i] = kickedSession{s, s.wantGen.Load()}
 	}
 	return out, nil

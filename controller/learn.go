@@ -56,8 +56,8 @@ type learnItem struct {
 }
 
 type learner struct {
-	s      *session
-	queue  chan learnItem
+	s     *session
+	queue chan learnItem
 	// parser describes newly learned frames in debug logs.
 	parser *packetParser
 	// reinject carries each batch's frames to reinjectLoop.
@@ -279,17 +279,12 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(order) == 0 {
 		return
 	}
-	outcomes, kicked, err := s.c.learnMACs(s, l.markKnown(snap, order))
+	outcomes, kicked, err := s.c.learnMACs(l.markKnown(snap, order))
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
 	}
-	// A frame from a MAC bound earlier needs the round that installed
-	// the binding. Bindings of this switch's ports come from this
-	// learner or the API, whose kicks are immediate: nowGen covers them,
-	// and rounds other switches' learns asked for later need not hold
-	// this frame back.
-	re := reinjection{own: s.nowGen.Load(), kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
+	re := reinjection{own: l.s.wantGen.Load(), kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	for i, r := range order {
 		o := outcomes[i]
@@ -454,7 +449,7 @@ func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, re re
 // reports the outcome of each, with the sessions it woke. Only changes
 // are persisted, after the switches were told (deferred.go): a batch
 // that changes nothing neither writes the store nor wakes the switches.
-func (c *Controller) learnMACs(origin *session, reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
+func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
 	outcomes := make([]topology.LearnOutcome, len(reqs))
 	if !slices.ContainsFunc(reqs, func(r *learnRequest) bool { return !r.known }) {
 		for i := range outcomes {
@@ -462,7 +457,7 @@ func (c *Controller) learnMACs(origin *session, reqs []*learnRequest) ([]topolog
 		}
 		return outcomes, nil, nil // nothing for the model: no lock
 	}
-	kicked, err := c.updateDeferred(origin, func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
+	kicked, err := c.updateDeferred(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var changed []topology.LearnOutcome
 		for i, r := range reqs {
 			if r.known {

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"bytes"
-	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -160,65 +159,6 @@ func sendLearnFrame(t *testing.T, sw *gatedSwitch, att topology.Attachment, port
 		t.Fatal(err)
 	}
 	return frame
-}
-
-// The switch a MAC was learned on is programmed at once; the pod's other
-// hosts within PeerLearnDelay (here a second, so that the order shows
-// whatever the machine's load), and the frame is re-injected only after.
-func TestLearningSwitchFirstPeersWithinDelay(t *testing.T) {
-	c, a, b := learnFixture(t, nil)
-	c.cfg.PeerLearnDelay = time.Second // no session runs yet
-	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 2}
-	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
-	sent := time.Now()
-	sendLearnFrame(t, sw1, a, 7, mac)
-	metricsWaitFor(t, "the learned MAC's flows on switch 1", 10*time.Second, func() bool {
-		e1, _ := sw1.seen()
-		return len(e1) > 0
-	})
-	if e2, _ := sw2.seen(); len(e2) != 0 && time.Since(sent) < c.cfg.PeerLearnDelay {
-		t.Fatalf("switch 2 saw %v within the peer delay, before switch 1's flows were checked", e2)
-	}
-	metricsWaitFor(t, "the learned MAC's flows on switch 2", 10*time.Second, func() bool {
-		e2, _ := sw2.seen()
-		return len(e2) > 0
-	})
-	if waited := time.Since(sent); waited < c.cfg.PeerLearnDelay*9/10 {
-		t.Fatalf("switch 2 got the MAC %v after the learn, before the peer delay of %v", waited, c.cfg.PeerLearnDelay)
-	}
-	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
-		_, outs := sw1.seen()
-		return len(outs) > 0
-	})
-}
-
-// A round asked for at once (here an attach on the peer host) takes a
-// pending learn along: the delay only bounds how long a learn may wait.
-func TestImmediateRoundTakesPendingLearnAlong(t *testing.T) {
-	c, a, b := learnFixture(t, nil)
-	c.cfg.PeerLearnDelay = time.Hour // no session runs yet
-	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 3}
-	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
-	sendLearnFrame(t, sw1, a, 7, mac)
-	metricsWaitFor(t, "the learned MAC's flows on switch 1", 10*time.Second, func() bool {
-		e1, _ := sw1.seen()
-		return len(e1) > 0
-	})
-	if e2, _ := sw2.seen(); len(e2) != 0 {
-		t.Fatalf("switch 2 saw %v although its learn round is an hour away", e2)
-	}
-	if _, err := c.Attach(topology.Attachment{Host: "h2", Container: "c", IfName: "eth0", Port: "p-c", Pod: "blue",
-		IP: netip.MustParsePrefix("10.244.0.3/24")}); err != nil {
-		t.Fatal(err)
-	}
-	metricsWaitFor(t, "the learned MAC's flows on switch 2, with the attach's round", 10*time.Second, func() bool {
-		e2, _ := sw2.seen()
-		return len(e2) > 0
-	})
-	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
-		_, outs := sw1.seen()
-		return len(outs) > 0
-	})
 }
 
 // The learner's port index follows the switch's ports: after a port is

@@ -37,11 +37,7 @@ type session struct {
 	noBundles atomic.Bool
 	// wantGen counts kicks; doneGen is the wantGen a successful round
 	// started from. The session is converged when they are equal.
-	// nowGen is the wantGen of the latest kick that asked for a round at
-	// once (kick, not kickSoon).
-	wantGen, doneGen, nowGen atomic.Uint64
-	// soonArmed: a kickSoon timer is pending.
-	soonArmed atomic.Bool
+	wantGen, doneGen atomic.Uint64
 
 	mu            sync.Mutex
 	ports         policy.Ports // port name -> OpenFlow port number
@@ -84,36 +80,7 @@ type switchCounters struct {
 
 // kick asks the reconcile loop for another round; it never blocks.
 func (s *session) kick() {
-	gen := s.wantGen.Add(1)
-	for {
-		now := s.nowGen.Load()
-		if now >= gen || s.nowGen.CompareAndSwap(now, gen) {
-			break
-		}
-	}
-	s.wake()
-}
-
-// kickSoon asks for a round that starts within delay: kicks that come
-// meanwhile share it. The change is marked already (markAffected), so a
-// round that an immediate kick starts first takes it along.
-func (s *session) kickSoon(delay time.Duration) {
-	if delay <= 0 {
-		s.kick()
-		return
-	}
 	s.wantGen.Add(1)
-	if s.soonArmed.CompareAndSwap(false, true) {
-		// Disarm before waking: a kickSoon after the wake-up's round
-		// took its work arms a new timer rather than being lost.
-		time.AfterFunc(delay, func() {
-			s.soonArmed.Store(false)
-			s.wake()
-		})
-	}
-}
-
-func (s *session) wake() {
 	select {
 	case s.kickCh <- struct{}{}:
 	default:

@@ -210,16 +210,8 @@ func startBenchLoris(b *testing.B, cfg ofbench.RunConfig) (string, func()) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// LORIS_BENCH_PEER_LEARN_DELAY compares Config.PeerLearnDelay
-	// settings (a negative value: no delay); unset, the default.
-	var peerDelay time.Duration
-	if v := os.Getenv("LORIS_BENCH_PEER_LEARN_DELAY"); v != "" {
-		if peerDelay, err = time.ParseDuration(v); err != nil {
-			b.Fatalf("LORIS_BENCH_PEER_LEARN_DELAY: %v", err)
-		}
-	}
 	c, err := controller.New(controller.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SwitchMsgRate: 1 << 30, SwitchMsgBurst: 1 << 30, PeerLearnDelay: peerDelay})
+		SwitchMsgRate: 1 << 30, SwitchMsgBurst: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

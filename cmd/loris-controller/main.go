@@ -34,9 +34,7 @@ type options struct {
 	deadTimeout  time.Duration
 	// statsInterval is how often switch counters are polled; 0 disables.
 	statsInterval time.Duration
-	// peerLearnDelay: Config.PeerLearnDelay; 0 programs every host at once.
-	peerLearnDelay time.Duration
-	security       securityOptions
+	security      securityOptions
 }
 
 func main() {
@@ -70,9 +68,6 @@ Flags:
 	fs.DurationVar(&o.deadTimeout, "dead-timeout", 15*time.Second, "drop a switch that has been silent this long")
 	fs.DurationVar(&o.statsInterval, "port-stats-interval", 15*time.Second,
 		"how often to poll port and flow counters from each switch for /metrics (0 disables)")
-	fs.DurationVar(&o.peerLearnDelay, "peer-learn-delay", 2*time.Millisecond,
-		"how long the other hosts of a pod may wait for a MAC learned on one host, so that a burst\n"+
-			"of learns costs each host one round; the learning host is programmed at once (0: no wait, at most 1s)")
 	o.security.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -87,9 +82,6 @@ Flags:
 	}
 	if o.echoInterval <= 0 || o.deadTimeout <= o.echoInterval {
 		return o, errors.New("--dead-timeout must be longer than a positive --echo-interval")
-	}
-	if o.peerLearnDelay < 0 || o.peerLearnDelay > time.Second {
-		return o, fmt.Errorf("--peer-learn-delay %v: must be between 0 and 1s", o.peerLearnDelay)
 	}
 	return o, nil
 }
@@ -133,8 +125,7 @@ func run(args []string) error {
 	ctl, err := controller.New(controller.Config{
 		Store: db, Logger: log, Version: version,
 		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
-		Registry: prometheus.NewRegistry(), StatsInterval: zeroMeansNone(o.statsInterval),
-		PeerLearnDelay: zeroMeansNone(o.peerLearnDelay),
+		Registry: prometheus.NewRegistry(), StatsInterval: statsInterval(o.statsInterval),
 	})
 	if err != nil {
 		return err
@@ -178,9 +169,8 @@ func run(args []string) error {
 	return err
 }
 
-// zeroMeansNone maps a flag's 0 ("disabled", "no wait") to the
-// controller's negative: a zero Config field means "the default".
-func zeroMeansNone(d time.Duration) time.Duration {
+// statsInterval maps the flag's "0 disables" to the controller's negative.
+func statsInterval(d time.Duration) time.Duration {
 	if d <= 0 {
 		return -1
 	}
