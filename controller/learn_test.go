@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +246,53 @@ func TestKnownMACsSkipTheModel(t *testing.T) {
 	if r := l.markKnown(c.Snapshot(), fresh()); r[0].known {
 		t.Fatal("markKnown kept a released MAC as bound after the snapshot changed")
 	}
+}
+
+// A batch's frames become one request per (port, source MAC), in order of
+// first appearance, with up to 4 frames each; port numbers whose packed
+// map keys collide (they differ above bit 16) stay apart; frames from
+// unknown ports, short frames and multicast sources are dropped; the
+// buffers are reused by the next batch without mixing the two.
+func TestLearnRequestsGroupByPortAndMAC(t *testing.T) {
+	macX, macY := topology.MAC{0x02, 0xaa, 0, 0, 0, 1}, topology.MAC{0x02, 0xaa, 0, 0, 0, 2}
+	a := topology.Attachment{ID: "a", Port: "pa"}
+	b := topology.Attachment{ID: "b", Port: "pb"}
+	const pa, pb = 1, 1 + 1<<16
+	if (portMAC{pa, macX}).key() != (portMAC{pb, macX}).key() { // the packed port keeps 16 bits
+		t.Fatal("the test needs two ports whose keys collide")
+	}
+	frame := func(src topology.MAC, n byte) []byte {
+		f := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), src[:]...), 0x08, 0x06)
+		return append(f, n)
+	}
+	multicast := topology.MAC{0x01, 0, 0x5e, 0, 0, 1}
+	l := &learner{reqIndex: map[uint64]int{}}
+	byPortNo := map[uint32]topology.Attachment{pa: a, pb: b}
+	batch := []learnItem{
+		{pa, frame(macX, 1)}, {pb, frame(macX, 2)}, {pa, frame(macX, 3)}, {9, frame(macX, 4)},
+		{pa, frame(multicast, 5)}, {pa, []byte{1, 2, 3}}, {pb, frame(macY, 6)},
+		{pa, frame(macX, 7)}, {pa, frame(macX, 8)}, {pa, frame(macX, 9)},
+	}
+	got := describeRequests(l.requests(batch, byPortNo))
+	want := []string{"a port 1 " + macX.String() + " frames [1 3 7 8]", "b port 65537 " + macX.String() + " frames [2]",
+		"b port 65537 " + macY.String() + " frames [6]"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("requests\n got %q\nwant %q", got, want)
+	}
+	got = describeRequests(l.requests([]learnItem{{pb, frame(macY, 10)}}, byPortNo))
+	if want := []string{"b port 65537 " + macY.String() + " frames [10]"}; !slices.Equal(got, want) {
+		t.Fatalf("next batch's requests\n got %q\nwant %q", got, want)
+	}
+}
+
+func describeRequests(reqs []*learnRequest) []string {
+	var out []string
+	for _, r := range reqs {
+		var tags []byte
+		for _, f := range r.frames {
+			tags = append(tags, f[len(f)-1])
+		}
+		out = append(out, fmt.Sprintf("%s port %d %s frames %v", r.att.ID, r.port, r.mac, tags))
+	}
+	return out
 }
