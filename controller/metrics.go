@@ -210,14 +210,29 @@ func packetInReason(r uint8) string {
 }
 
 // asyncMessage counts what a switch sends on its own: packet-ins and errors
-// that no request waited for.
-func (m *Metrics) asyncMessage(host string, msg ofproto.Message) {
+// that no request waited for. pin is the calling session's packet-in
+// counter cache; the read loop is its only user.
+func (m *Metrics) asyncMessage(pin *packetInCounter, host string, msg ofproto.Message) {
 	switch msg := msg.(type) {
 	case *ofproto.PacketIn:
-		m.packetIns.WithLabelValues(host, packetInReason(msg.Reason)).Inc()
+		if pin.c == nil || pin.host != host || pin.reason != msg.Reason {
+			*pin = packetInCounter{host: host, reason: msg.Reason,
+				c: m.packetIns.WithLabelValues(host, packetInReason(msg.Reason))}
+		}
+		pin.c.Inc()
 	case *ofproto.ErrorMsg:
 		m.switchError(host, msg)
 	}
+}
+
+// packetInCounter is the packet-in counter of one (host, reason), kept by
+// a session: looking the series up by its labels for every packet-in cost
+// 4% of the CPU under a packet-in stream. Series are never deleted, so a
+// kept counter stays the registered one.
+type packetInCounter struct {
+	host   string
+	reason uint8
+	c      prometheus.Counter
 }
 
 func (m *Metrics) switchError(host string, e *ofproto.ErrorMsg) {

@@ -500,9 +500,10 @@ func BenchmarkPacketInMetrics(b *testing.B) {
 	}
 	f := &frameCounter{counters: m.ofMessagesIn}
 	pin := &ofproto.PacketIn{Reason: ofproto.PacketInReasonAction}
+	var cache packetInCounter
 	b.ReportAllocs()
 	for b.Loop() {
 		f.feed(frame)
-		m.asyncMessage("h1", pin)
+		m.asyncMessage(&cache, "h1", pin)
 	}
 }

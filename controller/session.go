@@ -62,6 +62,8 @@ type session struct {
 	podCache map[string]*policy.FlowSet
 
 	learn *learner // MAC learning from packet-ins (learn.go)
+	// packetIns caches the packet-in counter for the read loop.
+	packetIns packetInCounter
 
 	// Pipelined rounds (pipeline.go): sent by the reconcile loop,
 	// confirmed in order by confirmLoop.
@@ -203,7 +205,7 @@ func (c *Controller) detachSession(s *session) {
 
 // handle receives the switch's asynchronous messages.
 func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
-	s.c.metrics.asyncMessage(s.hostLabel(), m)
+	s.c.metrics.asyncMessage(&s.packetIns, s.hostLabel(), m)
 	if !s.admit() {
 		return
 	}
