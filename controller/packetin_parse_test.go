@@ -130,7 +130,9 @@ func TestParseRejectsShortAndGarbage(t *testing.T) {
 
 // A frame carrying another frame (ethertype 0x6558) is learned by its own
 // source MAC: a container must not get the controller to bind a MAC it
-// only wrapped (found by FuzzParsePacketIn). VLAN-tagged too.
+// only wrapped (found by FuzzParsePacketIn). VLAN-tagged too. The learner
+// reads the source with sourceMAC, the parser describes the frame: both
+// must name the outer one.
 func TestParseLearnsTheOuterFrameOfANestedOne(t *testing.T) {
 	outer := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x01}
 	inner := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0x99, 0x08, 0x06}
@@ -150,6 +152,10 @@ func TestParseLearnsTheOuterFrameOfANestedOne(t *testing.T) {
 		}
 		if fi.Src != (topology.MAC{0x02, 0, 0, 0, 0, 0x01}) || fi.EtherType != 0x6558 || fi.VLAN != c.vlan || fi.ARP != nil {
 			t.Fatalf("%s: parsed %+v, want the outer frame: source 02:00:00:00:00:01, type 0x6558, vlan %d, no ARP", c.name, fi, c.vlan)
+		}
+		// What the learner reads: the same outer source.
+		if src, ok := sourceMAC(frame); !ok || src != fi.Src {
+			t.Fatalf("%s: sourceMAC gave %v (%v), want %v", c.name, src, ok, fi.Src)
 		}
 	}
 }
