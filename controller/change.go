@@ -28,14 +28,18 @@ func (ch *change) pod(name string) {
 	ch.pods[name] = struct{}{}
 }
 
-func (ch *change) member(pod, id string) {
-	if ch.members == nil {
-		ch.members = map[string]map[string]struct{}{}
+func (ch *change) member(pod, id string) { addMember(&ch.members, pod, id) }
+
+// addMember adds id to the members of pod in a pod -> ids set, creating
+// what is missing.
+func addMember(set *map[string]map[string]struct{}, pod, id string) {
+	if *set == nil {
+		*set = map[string]map[string]struct{}{}
 	}
-	ids := ch.members[pod]
+	ids := (*set)[pod]
 	if ids == nil {
 		ids = map[string]struct{}{}
-		ch.members[pod] = ids
+		(*set)[pod] = ids
 	}
 	ids[id] = struct{}{}
 }
@@ -86,16 +90,8 @@ func (w *sessionWork) addMembers(members map[string]map[string]struct{}) {
 		if _, whole := w.pods[pod]; whole {
 			continue
 		}
-		if w.members == nil {
-			w.members = map[string]map[string]struct{}{}
-		}
-		have := w.members[pod]
-		if have == nil {
-			have = make(map[string]struct{}, len(ids))
-			w.members[pod] = have
-		}
 		for id := range ids {
-			have[id] = struct{}{}
+			addMember(&w.members, pod, id)
 		}
 	}
 }
