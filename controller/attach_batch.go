@@ -81,9 +81,7 @@ func (c *Controller) AttachBatch(as []topology.Attachment) ([]topology.Attachmen
 func (c *Controller) undoAttached(m *topology.Model, attached []topology.Attachment) {
 	for i := len(attached) - 1; i >= 0; i-- {
 		if _, err := m.Detach(attached[i].ID); err != nil {
-			for _, s := range c.reloadAndMarkAll() {
-				s.kick() // never blocks
-			}
+			kickAll(c.reloadAndMarkAll())
 			return
 		}
 	}

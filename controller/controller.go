@@ -163,16 +163,12 @@ func (c *Controller) update(mutate func(m *topology.Model, ch *change) (persist 
 			err = fmt.Errorf("%w (and reloading the model failed: %v)", err, rerr)
 		}
 		c.mu.Unlock()
-		for _, s := range kick {
-			s.kick()
-		}
+		kickAll(kick)
 		return fmt.Errorf("persist: %w", err)
 	}
 	kick := c.publish(ch)
 	c.mu.Unlock()
-	for _, s := range kick {
-		s.kick()
-	}
+	kickAll(kick)
 	return nil
 }
 

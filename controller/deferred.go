@@ -135,9 +135,7 @@ func (c *Controller) flushDeferred() error {
 	c.mu.Lock()
 	kick := c.reloadAndMarkAll()
 	c.mu.Unlock()
-	for _, s := range kick {
-		s.kick()
-	}
+	kickAll(kick)
 	return err
 }
 

@@ -107,8 +107,5 @@ func (s *session) recoverPipeline() {
 	}
 	s.inflightWG.Wait()
 	s.pipeFailed.Store(false)
-	s.mu.Lock()
-	s.base = reconciledBase{}
-	s.mu.Unlock()
-	s.podCache = nil
+	s.forgetSwitchState()
 }

@@ -308,11 +308,26 @@ func (s *session) reconcileLoop(ctx context.Context) {
 		s.mu.Unlock()
 		if err != nil && !errors.Is(err, ofproto.ErrClosed) {
 			s.log.Warn("reconciliation failed", "err", err)
-			s.mu.Lock()
-			s.base = reconciledBase{} // re-read the switch next time
-			s.mu.Unlock()
-			s.podCache = nil
+			s.forgetSwitchState()
 		}
+	}
+}
+
+// forgetSwitchState makes the next round read the switch and compare
+// everything: after a failed round what the switch holds is unknown, and
+// compiles cached from the old base no longer describe it. Called by the
+// reconcile loop, which owns podCache.
+func (s *session) forgetSwitchState() {
+	s.mu.Lock()
+	s.base = reconciledBase{}
+	s.mu.Unlock()
+	s.podCache = nil
+}
+
+// kickAll kicks sessions; it never blocks, so callers may hold c.mu.
+func kickAll(sessions []*session) {
+	for _, s := range sessions {
+		s.kick()
 	}
 }
 
