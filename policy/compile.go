@@ -175,13 +175,20 @@ func (c *compiler) hostFlows() {
 
 func (c *compiler) localMember(a topology.Attachment) localMember {
 	m := localMember{Attachment: a}
-	m.port, m.plugged = c.ports.number(a.Port)
+	m.port, m.plugged = c.portOf(a.Port)
+	return m
+}
+
+// portOf returns the OpenFlow number of a container port, if it is
+// plugged in.
+func (c *compiler) portOf(name string) (uint32, bool) {
+	no, plugged := c.ports.number(name)
 	// A container port that claims the tunnel's number would let a
 	// container inject traffic as the tunnel; treat it as unplugged.
-	if m.plugged && c.hasTun && m.port == c.tun {
-		m.plugged = false
+	if plugged && c.hasTun && no == c.tun {
+		return no, false
 	}
-	return m
+	return no, plugged
 }
 
 // podFlows emits everything this host needs for one pod with local members.
@@ -204,7 +211,8 @@ func (c *compiler) podFlows(pod topology.Pod, local []localMember) {
 			c.remoteMemberFlows(vni, meta, m)
 		}
 	}
-	c.arpResponderFlows(pod, meta, local, local, members)
+	anyPlugged := slices.ContainsFunc(local, func(m localMember) bool { return m.plugged })
+	c.arpResponderFlows(pod, meta, anyPlugged, local, local, members)
 
 	floodAll := Group{ID: FloodAllGroupID(vni)}
 	floodLocal := Group{ID: FloodLocalGroupID(vni)}

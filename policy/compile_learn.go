@@ -49,14 +49,12 @@ func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attac
 // probe or gratuitous ARP) is flooded as before, not answered, and so is a
 // request for a member that has learned MACs.
 //
-// local is every member on this host (whether any is plugged decides if
-// the host answers at all); ownTargets and members are the members whose
-// flows are wanted: all of them for a pod, some for CompileMembers.
-func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local, ownTargets []localMember, members []topology.Attachment) {
-	anyPlugged := false
-	for _, m := range local {
-		anyPlugged = anyPlugged || m.plugged
-	}
+// anyPlugged: one of the pod's members on this host is plugged (else the
+// host answers nothing). local is every member on this host (it may be
+// left nil when no member is on it); ownTargets and members are the
+// members whose flows are wanted: all of them for a pod, some for
+// CompileMembers.
+func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, anyPlugged bool, local, ownTargets []localMember, members []topology.Attachment) {
 	for _, m := range ownTargets {
 		if !m.plugged {
 			continue
@@ -71,19 +69,22 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local, ownT
 	if !anyPlugged {
 		return
 	}
-	plugged := make(map[string]bool, len(local))
-	for _, m := range local {
-		plugged[m.ID] = m.plugged
-	}
+	var plugged map[string]bool // local members by id, made when needed
 	for _, m := range members {
 		ip := m.IP.Addr()
 		// A member with learned MACs may be using any of them (it changed
 		// its MAC, or runs a bridge): answering with its attachment MAC
 		// could be wrong, so its ARP requests flood as usual.
-		if !ip.Is4() || len(c.learnedOf(m)) > 0 {
+		if !ip.Is4() || c.hasLearned(m) {
 			continue
 		}
 		if m.Host == c.self.Name {
+			if plugged == nil {
+				plugged = make(map[string]bool, len(local))
+				for _, l := range local {
+					plugged[l.ID] = l.plugged
+				}
+			}
 			if !plugged[m.ID] {
 				continue
 			}
@@ -104,6 +105,14 @@ func (c *compiler) arpResponderFlows(pod topology.Pod, meta *uint64, local, ownT
 				{Kind: ActionOutput, Port: PortInPort},
 			}}})
 	}
+}
+
+// hasLearned reports whether a has learned MACs, copying none.
+func (c *compiler) hasLearned(a topology.Attachment) bool {
+	if bs, ok := c.learned[a.ID]; ok {
+		return len(bs) > 0
+	}
+	return c.snap.LearnedCount(a.Pod) > 0 && c.snap.HasLearned(a.ID)
 }
 
 // learnedOf returns a's learned bindings, looked up once per attachment

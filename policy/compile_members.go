@@ -23,14 +23,17 @@ import (
 // members' bindings) rather than O(members of the pod).
 func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, ids []string) *FlowSet {
 	c := newCompiler(s, host, ports)
-	p, local := c.podOnHost(pod)
-	if len(local) == 0 {
+	if !c.known {
+		return c.fs
+	}
+	p, ok := s.Pod(pod)
+	if !ok {
 		return c.fs
 	}
 	var (
-		members    []topology.Attachment
-		ownTargets []localMember
-		seen       = make(map[string]bool, len(ids))
+		members []topology.Attachment
+		seen    = make(map[string]bool, len(ids))
+		anyHere bool // one of them is on this host
 	)
 	for _, id := range ids {
 		a, ok := s.Attachment(id)
@@ -39,18 +42,35 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 		}
 		seen[id] = true
 		members = append(members, a)
+		anyHere = anyHere || a.Host == host
 	}
 	// Members in pod order (by id), as CompilePod visits them; the result
 	// is sorted anyway, this keeps equal inputs giving equal work.
 	slices.SortFunc(members, func(a, b topology.Attachment) int { return cmp.Compare(a.ID, b.ID) })
 	vni := p.VNI
 	meta := u64(uint64(vni))
-	for _, m := range local {
-		if seen[m.ID] {
-			ownTargets = append(ownTargets, m)
-			if m.plugged {
-				c.localMemberFlows(vni, meta, m)
+	var local, ownTargets []localMember
+	anyPlugged := false
+	if anyHere {
+		_, local = c.podOnHost(pod)
+		for _, m := range local {
+			anyPlugged = anyPlugged || m.plugged
+			if seen[m.ID] {
+				ownTargets = append(ownTargets, m)
+				if m.plugged {
+					c.localMemberFlows(vni, meta, m)
+				}
 			}
+		}
+	} else {
+		// All of them live elsewhere (a learn on another host: what
+		// most rounds of a learning pod compile). The host's own members
+		// only decide whether it has flows for the pod at all and
+		// whether it answers ARP: no need to list them.
+		var anyLocal bool
+		anyLocal, anyPlugged = c.podPresence(pod)
+		if !anyLocal {
+			return c.fs
 		}
 	}
 	if c.hasTun {
@@ -58,7 +78,21 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 			c.remoteMemberFlows(vni, meta, m)
 		}
 	}
-	c.arpResponderFlows(p, meta, local, ownTargets, members)
+	c.arpResponderFlows(p, meta, anyPlugged, local, ownTargets, members)
 	sortFlowSet(c.fs)
 	return c.fs
+}
+
+// podPresence reports whether this host has members of pod, and whether
+// one of them is plugged, looking no further than the first plugged one.
+func (c *compiler) podPresence(pod string) (anyLocal, anyPlugged bool) {
+	c.snap.AnyAttachmentOn(c.self.Name, func(a *topology.Attachment) bool {
+		if a.Pod != pod {
+			return false
+		}
+		anyLocal = true
+		_, anyPlugged = c.portOf(a.Port)
+		return anyPlugged
+	})
+	return anyLocal, anyPlugged
 }

@@ -15,6 +15,15 @@ import (
 // prints them rather than comparing rendered strings: same determinism, no
 // string building on the hot path.
 func sortFlowSet(fs *FlowSet) {
+	if len(fs.Flows) > 1 {
+		sortFlows(fs)
+	}
+	slices.SortFunc(fs.Groups, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(fs.Meters, func(a, b Meter) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+// sortFlows sorts fs.Flows and drops exact duplicates.
+func sortFlows(fs *FlowSet) {
 	// Sort pointers, not the flows themselves: a Flow is large and moving
 	// it is most of the cost of sorting ten thousand of them.
 	order := make([]*Flow, len(fs.Flows))
@@ -30,8 +39,6 @@ func sortFlowSet(fs *FlowSet) {
 		sorted = append(sorted, *f)
 	}
 	fs.Flows = sorted
-	slices.SortFunc(fs.Groups, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
-	slices.SortFunc(fs.Meters, func(a, b Meter) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 func isDuplicate(a, b *Flow) bool {

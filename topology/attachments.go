@@ -216,6 +216,7 @@ func (m *Model) AttachmentOnPort(host, port string) (Attachment, bool) {
 }
 
 func (m *Model) insertAttachment(a Attachment) {
+	m.parts.attachVersion++
 	m.putRecord(&record{Attachment: a})
 	m.macInPod[podMAC{a.Pod, a.MAC}] = a.ID
 	m.ipInPod[podIP{a.Pod, a.IP.Addr()}] = a.ID
@@ -223,6 +224,7 @@ func (m *Model) insertAttachment(a Attachment) {
 }
 
 func (m *Model) removeAttachment(a Attachment) {
+	m.parts.attachVersion++
 	m.releaseAll(a)
 	m.dropRecord(a.ID)
 	delete(m.macInPod, podMAC{a.Pod, a.MAC})

@@ -9,6 +9,13 @@ func (s *Snapshot) LearnedOf(id string) []Binding {
 	return append(make([]Binding, 0, len(r.learned)), r.learned...)
 }
 
+// HasLearned reports whether attachment id has learned MACs, without
+// copying them.
+func (s *Snapshot) HasLearned(id string) bool {
+	r, ok := s.all.get(id)
+	return ok && len(r.learned) > 0
+}
+
 // Holds reports whether attachment id holds mac, as its own MAC or a
 // learned one, without copying anything: the check a stream of frames
 // makes once per frame.

@@ -35,7 +35,7 @@ func learnModel(t *testing.T) (*Model, Attachment, Attachment, Attachment) {
 var macX = MAC{0x02, 0xaa, 0, 0, 0, 1}
 
 func TestLearnFreeBindsAndStaticIsAlreadyBound(t *testing.T) {
-	m, a, _, _ := learnModel(t)
+	m, a, other, _ := learnModel(t)
 	out, err := m.Learn(a.ID, a.MAC)
 	if err != nil || out.Result != LearnAlreadyBound || out.New || out.Binding.Learned {
 		t.Fatalf("own static MAC: %+v, %v", out, err)
@@ -54,6 +54,25 @@ func TestLearnFreeBindsAndStaticIsAlreadyBound(t *testing.T) {
 	snap := m.Snapshot()
 	if !snap.Holds(a.ID, a.MAC) || !snap.Holds(a.ID, macX) || snap.Holds(a.ID, MAC{0x02, 9, 9, 9, 9, 9}) || snap.Holds("nope", macX) {
 		t.Fatal("Holds: want a's own and learned MAC only")
+	}
+	if !snap.HasLearned(a.ID) || snap.HasLearned(other.ID) || snap.HasLearned("nope") {
+		t.Fatal("HasLearned: want true for a only")
+	}
+	// Learning changes no attachment: readers' attachment indexes hold.
+	if v := m.Snapshot().AttachmentsVersion(); v != snap.AttachmentsVersion() {
+		t.Fatalf("AttachmentsVersion moved from %d to %d with no attachment changed", snap.AttachmentsVersion(), v)
+	}
+	if _, err := m.Learn(a.ID, MAC{0x02, 7, 7, 7, 7, 7}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Snapshot().AttachmentsVersion() != snap.AttachmentsVersion() {
+		t.Fatal("AttachmentsVersion moved on a learn")
+	}
+	if _, err := m.Detach(other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m.Snapshot().AttachmentsVersion() == snap.AttachmentsVersion() {
+		t.Fatal("AttachmentsVersion did not move on a detach")
 	}
 	// A learned MAC is taken for attach too.
 	b := attachment("h2", "d", "10.0.0.9/24")

@@ -163,6 +163,19 @@ func (l idList) each(f func(*record)) {
 	}
 }
 
+// any reports whether f holds for a record, calling it in id order until
+// it does.
+func (l idList) any(f func(*record) bool) bool {
+	for _, c := range l.chunks {
+		for _, r := range c.recs {
+			if f(r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // attachments returns copies of the attachments in id order; never nil.
 func (l idList) attachments() []Attachment {
 	out := make([]Attachment, 0, l.n)

@@ -429,6 +429,17 @@ func TestSnapshot(t *testing.T) {
 	if on := snap.AttachmentsOnWhere("h2", func(a *Attachment) bool { return a.Container == "c2" }); len(on) != 1 || on[0].ID != blue[2].ID {
 		t.Fatalf("AttachmentsOnWhere(h2, c2) = %+v", on)
 	}
+	var tried []string
+	if !snap.AnyAttachmentOn("h2", func(a *Attachment) bool { tried = append(tried, a.ID); return true }) || len(tried) != 1 {
+		t.Fatalf("AnyAttachmentOn(h2, any) tried %v, want true after the first", tried)
+	}
+	tried = nil
+	if snap.AnyAttachmentOn("h2", func(a *Attachment) bool { tried = append(tried, a.ID); return a.Container == "c9" }) || len(tried) != 2 {
+		t.Fatalf("AnyAttachmentOn(h2, c9) tried %v, want false after both", tried)
+	}
+	if snap.AnyAttachmentOn("h3", func(*Attachment) bool { return true }) {
+		t.Fatal("AnyAttachmentOn(h3): h3 has no attachment")
+	}
 	if got, ok := snap.Attachment(blue[0].ID); !ok || got.ID != blue[0].ID {
 		t.Fatalf("Attachment(%s) = %+v, %v (detached after the snapshot)", blue[0].ID, got, ok)
 	}

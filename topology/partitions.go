@@ -2,6 +2,7 @@ package topology
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -25,12 +26,17 @@ type partitions struct {
 
 	podHostCount map[string]map[string]int // members per pod and host; model only
 
+	// attachVersion changes whenever an attachment is added or removed
+	// (Snapshot.AttachmentsVersion). It starts at a random value, so that
+	// a model rebuilt from the store does not repeat an old one's.
+	attachVersion uint64
+
 	hosts *hostTable // nil after a host changed
 	pods  *podTable  // nil after a pod changed
 }
 
 func newPartitions() partitions {
-	return partitions{epoch: 1, podHostCount: map[string]map[string]int{}}
+	return partitions{epoch: 1, podHostCount: map[string]map[string]int{}, attachVersion: rand.Uint64()}
 }
 
 // hostNames are the sorted names of the hosts with members of one pod.

@@ -22,6 +22,8 @@ type Snapshot struct {
 	inPod        shardedMap[idList]
 	hostsWithPod shardedMap[hostNames]
 	learnedIn    shardedMap[int]
+
+	attachVersion uint64
 }
 
 // Snapshot returns the model's current state as a Snapshot.
@@ -38,6 +40,8 @@ func (m *Model) Snapshot() *Snapshot {
 		inPod:        p.inPod.shared(),
 		hostsWithPod: p.hostsWithPod.shared(),
 		learnedIn:    p.learnedIn.shared(),
+
+		attachVersion: p.attachVersion,
 	}
 	// Everything above is now visible to s: from here on the model copies
 	// before it changes any of it.
@@ -113,6 +117,12 @@ func (s *Snapshot) Attachment(id string) (Attachment, bool) {
 // them.
 func (s *Snapshot) AttachmentCount() int { return s.all.Len() }
 
+// AttachmentsVersion identifies the snapshot's set of attachments: two
+// snapshots of one model with the same version hold the same attachments,
+// field for field (their learned MACs and conflicts may differ). A reader
+// that indexes attachments can keep its index while the version stays.
+func (s *Snapshot) AttachmentsVersion() uint64 { return s.attachVersion }
+
 // AttachmentsOn returns the attachments on host, sorted by id.
 func (s *Snapshot) AttachmentsOn(host string) []Attachment {
 	return s.onHost.get(host).attachments()
@@ -129,6 +139,14 @@ func (s *Snapshot) AttachmentsOnWhere(host string, keep func(*Attachment) bool) 
 		}
 	})
 	return out
+}
+
+// AnyAttachmentOn reports whether match holds for one of the attachments
+// on host, trying them in id order and stopping at the first that
+// matches; nothing is copied. match must not keep or change the
+// attachment.
+func (s *Snapshot) AnyAttachmentOn(host string, match func(*Attachment) bool) bool {
+	return s.onHost.get(host).any(func(r *record) bool { return match(&r.Attachment) })
 }
 
 // Members returns the attachments in pod, sorted by id.
