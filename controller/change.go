@@ -162,4 +162,6 @@ func (s *session) advance(snap *topology.Snapshot) {
 type reconciledBase struct {
 	snap  *topology.Snapshot
 	ports policy.Ports
+	// portsGen is the session's portsGen when ports was its ports map.
+	portsGen uint64
 }

@@ -82,7 +82,7 @@ func (s *session) keepCompiled(r roundPlan) {
 // from base.
 // A full plan is computed holding slot (taken here if the loop did not
 // predict it); the caller releases it once the plan is made.
-func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot, ports policy.Ports, work sessionWork, base reconciledBase, slot *roundSlot) (roundPlan, error) {
+func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot, ports policy.Ports, portsGen uint64, work sessionWork, base reconciledBase, slot *roundSlot) (roundPlan, error) {
 	full := base.snap == nil || work.full || tunnelChanged(base.ports, ports)
 	if full && !slot.held {
 		if err := slot.take(ctx); err != nil {
@@ -114,13 +114,17 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 		return roundPlan{plan: p, full: true, flows: len(want.Flows), groups: len(want.Groups), pods: -1}, nil
 	}
 	pods := work.pods
-	if changed := changedPortPods(host, base, snap, ports); len(changed) > 0 {
-		pods = make(map[string]struct{}, len(work.pods)+len(changed))
-		for p := range work.pods {
-			pods[p] = struct{}{}
-		}
-		for _, p := range changed {
-			pods[p] = struct{}{}
+	// With the very ports map base was compiled with (setPorts replaces
+	// it on every change), no port came, went or was renumbered.
+	if base.portsGen != portsGen {
+		if changed := changedPortPods(host, base, snap, ports); len(changed) > 0 {
+			pods = make(map[string]struct{}, len(work.pods)+len(changed))
+			for p := range work.pods {
+				pods[p] = struct{}{}
+			}
+			for _, p := range changed {
+				pods[p] = struct{}{}
+			}
 		}
 	}
 	names := make([]string, 0, len(pods))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,7 @@ type session struct {
 	wantGen, doneGen atomic.Uint64
 
 	mu            sync.Mutex
-	ports         policy.Ports // port name -> OpenFlow port number
+	ports         policy.Ports // port name -> OpenFlow port number; replaced, never changed in place
 	portsGen      uint64       // counts changes of ports
 	host          string       // empty while the datapath is not registered
 	lastReconcile time.Time
@@ -140,8 +141,7 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 		return
 	}
 	s.mu.Lock()
-	s.ports = ports
-	s.portsGen++
+	s.setPorts(ports)
 	s.mu.Unlock()
 	cancel()
 
@@ -224,25 +224,26 @@ func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
 func (s *session) portStatus(m *ofproto.PortStatus) {
 	name := m.Port.Name
 	s.mu.Lock()
-	if s.ports == nil {
-		s.ports = policy.Ports{}
-	}
 	changed := false
 	switch m.Reason {
 	case ofproto.PortReasonDelete:
 		defer s.learn.portDeleted(name) // after s.mu is released
 		if _, ok := s.ports[name]; ok {
-			delete(s.ports, name)
+			ports := maps.Clone(s.ports)
+			delete(ports, name)
+			s.setPorts(ports)
 			changed = true
 		}
 	default:
 		if s.ports[name] != m.Port.PortNo {
-			s.ports[name] = m.Port.PortNo
+			ports := maps.Clone(s.ports)
+			if ports == nil {
+				ports = policy.Ports{}
+			}
+			ports[name] = m.Port.PortNo
+			s.setPorts(ports)
 			changed = true
 		}
-	}
-	if changed {
-		s.portsGen++
 	}
 	s.mu.Unlock()
 	if changed {
@@ -251,6 +252,14 @@ func (s *session) portStatus(m *ofproto.PortStatus) {
 		}
 		s.kick()
 	}
+}
+
+// setPorts makes ports the switch's ports. Called with s.mu held. A
+// round and the learner read the map without the lock once they took it,
+// so it is replaced, never changed.
+func (s *session) setPorts(ports policy.Ports) {
+	s.ports = ports
+	s.portsGen++
 }
 
 func (s *session) readPorts(ctx context.Context) (policy.Ports, error) {
@@ -343,10 +352,7 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot, gen uint64) (b
 	} else {
 		s.host = ""
 	}
-	ports := make(policy.Ports, len(s.ports))
-	for k, v := range s.ports {
-		ports[k] = v
-	}
+	ports, portsGen := s.ports, s.portsGen // never changed in place (setPorts)
 	s.mu.Unlock()
 	if !ok {
 		// An unregistered datapath gets nothing: fail_mode=secure keeps
@@ -355,7 +361,7 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot, gen uint64) (b
 		s.setBase(reconciledBase{})
 		return false, s.drainPipeline()
 	}
-	r, err := s.plan(ctx, host.Name, snap, ports, work, base, slot)
+	r, err := s.plan(ctx, host.Name, snap, ports, portsGen, work, base, slot)
 	slot.release()
 	if err != nil {
 		return false, err
@@ -380,7 +386,7 @@ func (s *session) reconcile(ctx context.Context, slot *roundSlot, gen uint64) (b
 	s.mu.Lock()
 	// advance may have moved base past snap meanwhile, but only over
 	// changes that do not concern this switch: snap compiles the same.
-	s.base = reconciledBase{snap: snap, ports: ports}
+	s.base = reconciledBase{snap: snap, ports: ports, portsGen: portsGen}
 	if r.full {
 		s.stats.Flows, s.stats.Groups = r.flows, r.groups
 	} else {
