@@ -67,11 +67,11 @@ type learner struct {
 	handled atomic.Uint64 // frames taken from the queue
 
 	// The learner goroutine's index of its host's attachments by port
-	// number (attachmentsByPortNo).
-	indexed      *topology.Snapshot
-	indexedHost  string
-	indexedPorts uint64
-	byPortNo     map[uint32]topology.Attachment
+	// number (attachmentsByPortNo), with what it was built from.
+	indexedAttachments uint64 // Snapshot.AttachmentsVersion
+	indexedHost        string
+	indexedPorts       uint64 // session.portsGen
+	byPortNo           map[uint32]topology.Attachment
 	// Buffers of learnBatch, reused.
 	reqBuf   []learnRequest
 	reqIndex map[uint64]int // by portMAC.key
@@ -80,6 +80,9 @@ type learner struct {
 	// (markKnown).
 	knownSnap *topology.Snapshot
 	known     map[uint64]knownPair // by portMAC.key
+	// learnedAt: the pairs this learner bound, with their round
+	// (installedBy); forgotten on any release.
+	learnedAt map[uint64]learnedRound // by portMAC.key
 
 	mu       sync.Mutex
 	releases []string      // port names deleted from the switch
@@ -95,7 +98,8 @@ type learner struct {
 func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
 		reinject: make(chan reinjection, reinjectQueue), wake: make(chan struct{}, 1),
-		reconciledCh: make(chan struct{}), limited: map[string]bool{}, reqIndex: map[uint64]int{}}
+		reconciledCh: make(chan struct{}), limited: map[string]bool{}, reqIndex: map[uint64]int{},
+		learnedAt: map[uint64]learnedRound{}}
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
@@ -204,9 +208,11 @@ func (l *learner) doReleases() {
 	l.releases = nil
 	l.mu.Unlock()
 	host := l.s.hostName()
-	if host == "" {
+	if host == "" || len(names) == 0 {
 		return
 	}
+	// A released MAC learned again is installed by its new learn's round.
+	clear(l.learnedAt)
 	for _, name := range names {
 		id, err := l.s.c.releasePort(host, name)
 		if err != nil {
@@ -255,7 +261,15 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		s.log.Warn("MAC learning failed", "err", err)
 		return
 	}
-	re := reinjection{own: l.s.wantGen.Load(), kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
+	// The rounds of this switch asked for so far, and the one that
+	// holds this batch's new bindings.
+	asked, learnedIn := s.wantGen.Load(), uint64(0)
+	for _, k := range kicked {
+		if k.s == s {
+			learnedIn = k.gen
+		}
+	}
+	re := reinjection{kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	for i, r := range order {
 		o := outcomes[i]
@@ -264,6 +278,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		}
 		switch o.Result {
 		case topology.LearnBound, topology.LearnAlreadyBound:
+			re.own = max(re.own, l.installedBy(r, o, learnedIn, asked))
 			for _, data := range r.frames {
 				if len(re.frames) < reinjectMax {
 					re.frames = append(re.frames, reinjectFrame{r.port, data})
@@ -285,16 +300,40 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 	if len(re.frames) == 0 {
 		return
 	}
-	for _, k := range kicked {
-		if k.s == s {
-			re.own = k.gen
-		}
-	}
 	select {
 	case l.reinject <- re:
 	case <-ctx.Done():
 	case <-s.conn.Done():
 	}
+}
+
+// installedBy returns the round of this switch after which the flows of
+// r's MAC are installed, so that its frames can be re-injected: for a MAC
+// just learned, the round its learn asked for (learnedIn); for one this
+// learner learned before, the round that learn asked for, whatever rounds
+// other switches' learns asked since (while a pod learns, this switch is
+// seldom without a round in flight); for any other bound MAC, every round
+// asked so far.
+func (l *learner) installedBy(r *learnRequest, o topology.LearnOutcome, learnedIn, asked uint64) uint64 {
+	k := portMAC{r.port, r.mac}
+	if o.New {
+		if learnedIn == 0 { // not kicked: nothing tells which round holds it
+			learnedIn = asked
+		}
+		l.learnedAt[k.key()] = learnedRound{k, learnedIn}
+		return learnedIn
+	}
+	if at, ok := l.learnedAt[k.key()]; ok && at.portMAC == k {
+		return at.gen
+	}
+	return asked
+}
+
+// learnedRound: the switch round that installed what the learner learned
+// for a (port, MAC).
+type learnedRound struct {
+	portMAC
+	gen uint64
 }
 
 // requests groups a batch's frames by (port, source MAC) into learn
@@ -389,13 +428,13 @@ func (l *learner) reinjectLoop(ctx context.Context) {
 }
 
 // attachmentsByPortNo indexes host's attachments by OpenFlow port
-// number, once per snapshot and set of switch ports: while neither
-// changes (a stream of frames from MACs already bound), batches reuse it.
+// number, once per set of attachments and of switch ports: while neither
+// changes (a stream of frames, a pod learning MACs), batches reuse it.
 func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[uint32]topology.Attachment {
 	s := l.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l.indexed == snap && l.indexedHost == host && l.indexedPorts == s.portsGen {
+	if l.byPortNo != nil && l.indexedAttachments == snap.AttachmentsVersion() && l.indexedHost == host && l.indexedPorts == s.portsGen {
 		return l.byPortNo
 	}
 	on := snap.AttachmentsOn(host)
@@ -405,7 +444,7 @@ func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[
 			byPortNo[no] = a
 		}
 	}
-	l.indexed, l.indexedHost, l.indexedPorts, l.byPortNo = snap, host, s.portsGen, byPortNo
+	l.indexedAttachments, l.indexedHost, l.indexedPorts, l.byPortNo = snap.AttachmentsVersion(), host, s.portsGen, byPortNo
 	return byPortNo
 }
 

@@ -128,6 +128,51 @@ func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 	}
 }
 
+// A frame from a MAC the switch's learner bound earlier is re-injected
+// at once, even while the switch holds another round unconfirmed (here the
+// other host's learn): the MAC's own round is done. Waiting for every
+// round asked of the switch, as for a MAC it knows nothing about, would
+// hold the pod's steady traffic behind its learning.
+func TestReinjectBoundMACSkipsUnrelatedRounds(t *testing.T) {
+	c, a, b := learnFixture(t, nil)
+	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 7}
+	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
+	sendLearnFrame(t, sw1, a, 7, mac)
+	metricsWaitFor(t, "the learned frame re-injected", 10*time.Second, func() bool {
+		_, outs := sw1.seen()
+		return len(outs) == 1
+	})
+
+	gate := make(chan struct{})
+	defer close(gate)
+	sw1.mu.Lock()
+	sw1.gate = gate
+	sw1.mu.Unlock()
+	sendLearnFrame(t, sw2, b, 9, topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 8})
+	metricsWaitFor(t, "switch 1 holding the round for h2's learn", 10*time.Second, func() bool {
+		for _, s := range c.Status().Switches {
+			if s.Host == "h1" && s.Pending {
+				return true
+			}
+		}
+		return false
+	})
+	frame := sendLearnFrame(t, sw1, a, 7, mac)
+	metricsWaitFor(t, "the bound MAC's frame re-injected with the round still held", 10*time.Second, func() bool {
+		_, outs := sw1.seen()
+		return len(outs) == 2
+	})
+	_, outs := sw1.seen()
+	if !bytes.Equal(outs[1].Data, frame) || outs[1].InPort != 7 {
+		t.Fatalf("re-injected %+v, want the second frame from port 7", outs[1])
+	}
+	for _, s := range c.Status().Switches {
+		if s.Host == "h1" && !s.Pending {
+			t.Fatal("switch 1 confirmed the held round; the test proved nothing")
+		}
+	}
+}
+
 // connectLearnPair connects gated switches for h1 (a on port 7) and h2
 // (b on port 9), both watching mac, and waits until both reconciled.
 func connectLearnPair(t *testing.T, c *Controller, a, b topology.Attachment, mac topology.MAC) (sw1, sw2 *gatedSwitch) {
