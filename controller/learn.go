@@ -81,7 +81,8 @@ type learner struct {
 	knownSnap *topology.Snapshot
 	known     map[uint64]knownPair // by portMAC.key
 	// learnedAt: the pairs this learner bound, with their round
-	// (installedBy); forgotten on any release.
+	// (installedBy); forgotten on any release and whenever the index
+	// above is rebuilt.
 	learnedAt map[uint64]learnedRound // by portMAC.key
 
 	mu       sync.Mutex
@@ -437,6 +438,10 @@ func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[
 	if l.byPortNo != nil && l.indexedAttachments == snap.AttachmentsVersion() && l.indexedHost == host && l.indexedPorts == s.portsGen {
 		return l.byPortNo
 	}
+	// An attachment or port that came or went may bring a MAC back on
+	// another attachment whose flows are still to be installed: forget
+	// which rounds installed what (installedBy waits for every round).
+	clear(l.learnedAt)
 	on := snap.AttachmentsOn(host)
 	byPortNo := make(map[uint32]topology.Attachment, len(on))
 	for _, a := range on {
