@@ -79,11 +79,11 @@ type learner struct {
 	// known: (port, MAC) pairs knownSnap binds, with the attachment
 	// (markKnown).
 	knownSnap *topology.Snapshot
-	known     map[uint64]knownPair // by portMAC.key
-	// learnedAt: the pairs this learner bound, with their round
-	// (installedBy); forgotten on any release and whenever the index
-	// above is rebuilt.
-	learnedAt map[uint64]learnedRound // by portMAC.key
+	known     pairMap[string] // the attachment's id
+	// learnedAt: the pairs this learner bound, with the switch round that
+	// installed them (installedBy); forgotten on any release and
+	// whenever the index above is rebuilt.
+	learnedAt pairMap[uint64]
 
 	mu       sync.Mutex
 	releases []string      // port names deleted from the switch
@@ -100,7 +100,7 @@ func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
 		reinject: make(chan reinjection, reinjectQueue), wake: make(chan struct{}, 1),
 		reconciledCh: make(chan struct{}), limited: map[string]bool{}, reqIndex: map[uint64]int{},
-		learnedAt: map[uint64]learnedRound{}}
+		learnedAt: pairMap[uint64]{}}
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
@@ -321,20 +321,13 @@ func (l *learner) installedBy(r *learnRequest, o topology.LearnOutcome, learnedI
 		if learnedIn == 0 { // not kicked: nothing tells which round holds it
 			learnedIn = asked
 		}
-		l.learnedAt[k.key()] = learnedRound{k, learnedIn}
+		l.learnedAt.put(k, learnedIn)
 		return learnedIn
 	}
-	if at, ok := l.learnedAt[k.key()]; ok && at.portMAC == k {
-		return at.gen
+	if gen, ok := l.learnedAt.get(k); ok {
+		return gen
 	}
 	return asked
-}
-
-// learnedRound: the switch round that installed what the learner learned
-// for a (port, MAC).
-type learnedRound struct {
-	portMAC
-	gen uint64
 }
 
 // requests groups a batch's frames by (port, source MAC) into learn
@@ -461,16 +454,16 @@ func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[
 // again. It returns reqs.
 func (l *learner) markKnown(snap *topology.Snapshot, reqs []*learnRequest) []*learnRequest {
 	if l.knownSnap != snap {
-		l.knownSnap, l.known = snap, map[uint64]knownPair{}
+		l.knownSnap, l.known = snap, pairMap[string]{}
 	}
 	for _, r := range reqs {
 		k := portMAC{r.port, r.mac}
-		if p, ok := l.known[k.key()]; ok && p.portMAC == k && p.id == r.att.ID {
+		if id, ok := l.known.get(k); ok && id == r.att.ID {
 			r.known = true
 			continue
 		}
 		if r.known = snap.Holds(r.att.ID, r.mac); r.known {
-			l.known[k.key()] = knownPair{k, r.att.ID}
+			l.known.put(k, r.att.ID)
 		}
 	}
 	return reqs
@@ -490,11 +483,26 @@ func (k portMAC) key() uint64 {
 		uint64(m[3])<<16 | uint64(m[4])<<8 | uint64(m[5])
 }
 
-// knownPair is a (port, MAC) the snapshot binds to attachment id.
-type knownPair struct {
+// pairMap maps (port, MAC) pairs to values under their packed key,
+// checking the pair on every hit: two pairs whose keys collide replace
+// each other, and neither is ever taken for the other.
+type pairMap[V any] map[uint64]pairEntry[V]
+
+type pairEntry[V any] struct {
 	portMAC
-	id string
+	v V
 }
+
+func (m pairMap[V]) get(k portMAC) (V, bool) {
+	e, ok := m[k.key()]
+	if !ok || e.portMAC != k {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (m pairMap[V]) put(k portMAC, v V) { m[k.key()] = pairEntry[V]{k, v} }
 
 // waitLearnedInstalled waits until the switch of s has applied the
 // batch's model change (without that the re-injected frame would be
