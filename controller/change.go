@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/lorispack/loris/policy"
 	"github.com/lorispack/loris/topology"
 )
@@ -13,9 +16,10 @@ type change struct {
 	// nowhere else (policy.CompilePod).
 	pods map[string]struct{}
 	// members: pod -> attachment ids whose learned MACs or conflicts
-	// changed, with nothing else of their pod: only those members' flows
-	// change (policy.CompileMembers), on the same hosts as a pod change.
-	members map[string]map[string]struct{}
+	// changed, with nothing else of their pod, and which of their learned
+	// MACs: only those members' flows change (policy.CompileMembers), on
+	// the same hosts as a pod change.
+	members podMembers
 	// hosts: a host was added, removed or changed. Every host's peers may
 	// have changed, so every switch recompiles in full.
 	hosts bool
@@ -28,20 +32,60 @@ func (ch *change) pod(name string) {
 	ch.pods[name] = struct{}{}
 }
 
-func (ch *change) member(pod, id string) { addMember(&ch.members, pod, id) }
+// member records that id in pod bound or was refused mac.
+func (ch *change) member(pod, id string, mac topology.MAC) {
+	ch.members.add(pod, id, memberScope{macs: []topology.MAC{mac}})
+}
 
-// addMember adds id to the members of pod in a pod -> ids set, creating
-// what is missing.
-func addMember(set *map[string]map[string]struct{}, pod, id string) {
-	if *set == nil {
-		*set = map[string]map[string]struct{}{}
+// memberAll records that id in pod changed in ways that concern all its
+// learned MACs (a release).
+func (ch *change) memberAll(pod, id string) { ch.members.add(pod, id, memberScope{all: true}) }
+
+// podMembers: pod -> attachment id -> which of its learned MACs changed.
+type podMembers map[string]map[string]memberScope
+
+// memberScope is which learned MACs of a member changed: all, or those
+// listed.
+type memberScope struct {
+	all  bool
+	macs []topology.MAC
+}
+
+// add merges sc into id's scope in pod, creating what is missing.
+func (pm *podMembers) add(pod, id string, sc memberScope) {
+	if *pm == nil {
+		*pm = podMembers{}
 	}
-	ids := (*set)[pod]
+	ids := (*pm)[pod]
 	if ids == nil {
-		ids = map[string]struct{}{}
-		(*set)[pod] = ids
+		ids = map[string]memberScope{}
+		(*pm)[pod] = ids
 	}
-	ids[id] = struct{}{}
+	cur, ok := ids[id]
+	switch {
+	case !ok:
+		cur = memberScope{all: sc.all, macs: slices.Clone(sc.macs)}
+	case cur.all:
+	case sc.all:
+		cur = memberScope{all: true}
+	default:
+		for _, mac := range sc.macs {
+			if !slices.Contains(cur.macs, mac) {
+				cur.macs = append(cur.macs, mac)
+			}
+		}
+	}
+	ids[id] = cur
+}
+
+// policyScopes lists pod's members as CompileMembers takes them, by id.
+func (pm podMembers) policyScopes(pod string) []policy.MemberScope {
+	out := make([]policy.MemberScope, 0, len(pm[pod]))
+	for id, sc := range pm[pod] {
+		out = append(out, policy.MemberScope{ID: id, MACs: sc.macs, AllMACs: sc.all})
+	}
+	slices.SortFunc(out, func(a, b policy.MemberScope) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }
 
 // touchedPods is every pod the change concerns, whole or by members.
@@ -64,7 +108,7 @@ func (ch *change) touchedPods() []string {
 type sessionWork struct {
 	full    bool
 	pods    map[string]struct{}
-	members map[string]map[string]struct{}
+	members podMembers
 }
 
 func (w *sessionWork) empty() bool { return !w.full && len(w.pods) == 0 && len(w.members) == 0 }
@@ -82,7 +126,7 @@ func (w *sessionWork) addPods(pods map[string]struct{}) {
 	}
 }
 
-func (w *sessionWork) addMembers(members map[string]map[string]struct{}) {
+func (w *sessionWork) addMembers(members podMembers) {
 	if w.full {
 		return
 	}
@@ -90,8 +134,8 @@ func (w *sessionWork) addMembers(members map[string]map[string]struct{}) {
 		if _, whole := w.pods[pod]; whole {
 			continue
 		}
-		for id := range ids {
-			addMember(&w.members, pod, id)
+		for id, sc := range ids {
+			w.members.add(pod, id, sc)
 		}
 	}
 }

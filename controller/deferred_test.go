@@ -105,7 +105,7 @@ func learnDeferred(t *testing.T, c *Controller, a topology.Attachment, mac topol
 		if err != nil || !o.New {
 			return nil, err
 		}
-		ch.member(a.Pod, a.ID)
+		ch.member(a.Pod, a.ID, mac)
 		return func(tx store.Tx) error { return tx.PutLearned(o.Binding) }, nil
 	})
 	if err != nil {

@@ -553,7 +553,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, [
 			outcomes[i] = o
 			if o.New {
 				changed = append(changed, o)
-				ch.member(r.att.Pod, r.att.ID)
+				ch.member(r.att.Pod, r.att.ID, r.mac)
 			}
 		}
 		if len(changed) == 0 {
@@ -627,10 +627,10 @@ func (c *Controller) releasePort(host, port string) (string, error) {
 			return nil, nil
 		}
 		for _, b := range released {
-			ch.member(b.Pod, b.AttachmentID)
+			ch.memberAll(b.Pod, b.AttachmentID)
 		}
 		for _, cf := range cleared {
-			ch.member(cf.Pod, cf.AttachmentID)
+			ch.memberAll(cf.Pod, cf.AttachmentID)
 		}
 		return func(tx store.Tx) error {
 			for _, b := range released {

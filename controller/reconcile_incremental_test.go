@@ -317,10 +317,21 @@ func incrementalProperty(t *testing.T, seed uint64) {
 			if !ok {
 				continue
 			}
-			what = "learn on " + a.Host
-			mac := topology.MAC{0x02, 0, 0, 0, 0, byte(1 + rng.IntN(30))} // sometimes another member's: a conflict
-			if _, _, err := w.c.learnMACs([]*learnRequest{{att: a, mac: mac}}); err != nil {
-				t.Fatal(err)
+			what = "learns from " + a.Host
+			// Up to three batches back to back, of up to two MACs each, of
+			// this member or another: the rounds they start merge scopes.
+			for range 1 + rng.IntN(3) {
+				var reqs []*learnRequest
+				for range 1 + rng.IntN(2) {
+					if rng.IntN(3) == 0 {
+						a, _ = member()
+					}
+					mac := topology.MAC{0x02, 0, 0, 0, 0, byte(1 + rng.IntN(30))} // sometimes another member's: a conflict
+					reqs = append(reqs, &learnRequest{att: a, mac: mac})
+				}
+				if _, _, err := w.c.learnMACs(reqs); err != nil {
+					t.Fatal(err)
+				}
 			}
 		case k < 7:
 			a, ok := member()

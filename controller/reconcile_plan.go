@@ -160,13 +160,9 @@ func (s *session) planMembers(r *roundPlan, host string, snap *topology.Snapshot
 	}
 	slices.Sort(names)
 	for _, pod := range names {
-		ids := make([]string, 0, len(work.members[pod]))
-		for id := range work.members[pod] {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		old := policy.CompileMembers(base.snap, host, base.ports, pod, ids)
-		want := policy.CompileMembers(snap, host, ports, pod, ids)
+		scopes := work.members.policyScopes(pod)
+		old := policy.CompileMembers(base.snap, host, base.ports, pod, scopes)
+		want := policy.CompileMembers(snap, host, ports, pod, scopes)
 		diffFlowSets(r.plan, old, want)
 		r.flows += len(want.Flows) - len(old.Flows)
 		r.stale = append(r.stale, pod)

@@ -117,6 +117,10 @@ type compiler struct {
 	// learned caches learnedOf, peers caches peer.
 	learned map[string][]topology.Binding
 	peers   map[string]peerLookup
+	// scoped narrows, in CompileMembers, a member's learned MACs to
+	// those its MemberScope names.
+	scoped map[string][]topology.MAC
+	macBuf []topology.MAC
 }
 
 type peerVNI struct {

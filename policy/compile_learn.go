@@ -9,8 +9,8 @@ import "github.com/lorispack/loris/topology"
 // meter.
 func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 	id := AttachmentCookieID(m.ID)
-	for _, b := range c.learnedOf(m.Attachment) {
-		c.boundMACFlows(vni, meta, m, b.MAC)
+	for _, mac := range c.learnedMACs(m.Attachment) {
+		c.boundMACFlows(vni, meta, m, mac)
 	}
 	for _, conflict := range c.snap.ConflictsOf(m.ID) {
 		c.add(Flow{Table: TableClassify, Priority: PriorityRefusedSource, Cookie: Cookie(KindRefusedSource, id),
@@ -27,10 +27,10 @@ func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 // remoteLearnedFlows sends frames for a remote member's learned MACs into
 // the tunnel towards its host.
 func (c *compiler) remoteLearnedFlows(vni uint32, meta *uint64, m topology.Attachment, peer topology.Host) {
-	for _, b := range c.learnedOf(m) {
+	for _, mac := range c.learnedMACs(m) {
 		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
 			Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
-			Match:        Match{Metadata: meta, EthDst: macPtr(b.MAC)},
+			Match:        Match{Metadata: meta, EthDst: macPtr(mac)},
 			Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
 	}
 }
@@ -113,6 +113,25 @@ func (c *compiler) hasLearned(a topology.Attachment) bool {
 		return len(bs) > 0
 	}
 	return c.snap.LearnedCount(a.Pod) > 0 && c.snap.HasLearned(a.ID)
+}
+
+// learnedMACs lists the learned MACs of a whose flows to compile: all of
+// them, or in CompileMembers those its scope names that a holds. The slice
+// is reused by the next call.
+func (c *compiler) learnedMACs(a topology.Attachment) []topology.MAC {
+	c.macBuf = c.macBuf[:0]
+	if macs, ok := c.scoped[a.ID]; ok {
+		for _, mac := range macs {
+			if c.snap.HasLearnedMAC(a.ID, mac) {
+				c.macBuf = append(c.macBuf, mac)
+			}
+		}
+		return c.macBuf
+	}
+	for _, b := range c.learnedOf(a) {
+		c.macBuf = append(c.macBuf, b.MAC)
+	}
+	return c.macBuf
 }
 
 // learnedOf returns a's learned bindings, looked up once per attachment

@@ -28,25 +28,39 @@ func TestCompileMembersDelta(t *testing.T) {
 			// released, and those whose conflicts over a released MAC
 			// were cleared with it.
 			ids := []string{x.ID}
+			// What the controller passes: a learn scopes the member to the
+			// MAC it bound or refused, a release to all its MACs.
+			var scopes []MemberScope
 			if rng.IntN(4) == 0 {
 				_, cleared := m.ReleaseLearned(x.ID)
 				for _, c := range cleared {
 					ids = append(ids, c.AttachmentID)
 				}
+				scopes = AllMACsOf(ids...)
 			} else {
 				mac := topology.MAC{0x02, 0, 0, 0, byte(rng.IntN(2)), byte(1 + rng.IntN(6))}
 				if _, err := m.Learn(x.ID, mac); err != nil {
 					t.Fatal(err)
 				}
+				scopes = []MemberScope{{ID: x.ID, MACs: []topology.MAC{mac, mac}}}
 			}
 			after := m.Snapshot()
 			for _, h := range after.Hosts {
 				p := ports[h.Name]
 				podB := CompilePod(before, h.Name, p, x.Pod)
 				podA := CompilePod(after, h.Name, p, x.Pod)
-				memB := CompileMembers(before, h.Name, p, x.Pod, ids)
-				memA := CompileMembers(after, h.Name, p, x.Pod, ids)
+				memB := CompileMembers(before, h.Name, p, x.Pod, AllMACsOf(ids...))
+				memA := CompileMembers(after, h.Name, p, x.Pod, AllMACsOf(ids...))
 				checkWellFormedPart(t, seed, h.Name, memA)
+				// Scoped to what changed, the parts are smaller but differ
+				// exactly as much.
+				scB := CompileMembers(before, h.Name, p, x.Pod, scopes)
+				scA := CompileMembers(after, h.Name, p, x.Pod, scopes)
+				checkWellFormedPart(t, seed, h.Name, scA)
+				if wantAdd, wantDel, gotAdd, gotDel := lineDiff(memB, memA), lineDiff(memA, memB), lineDiff(scB, scA), lineDiff(scA, scB); !slices.Equal(wantAdd, gotAdd) || !slices.Equal(wantDel, gotDel) {
+					t.Fatalf("seed %d step %d host %s: scoped %v: adds %q deletes %q, want adds %q deletes %q",
+						seed, step, h.Name, scopes, gotAdd, gotDel, wantAdd, wantDel)
+				}
 				restB := minus(t, seed, podB, memB)
 				restA := minus(t, seed, podA, memA)
 				if !slices.Equal(restB, restA) {
@@ -89,6 +103,19 @@ func minus(t *testing.T, seed uint64, whole, part *FlowSet) []string {
 		}
 	}
 	return rest
+}
+
+// lineDiff lists, sorted, the flows and meters of b that a lacks.
+func lineDiff(a, b *FlowSet) []string {
+	in := lines(a)
+	var out []string
+	for _, l := range lines(b) {
+		if !slices.Contains(in, l) {
+			out = append(out, l)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func lines(fs *FlowSet) []string {

@@ -24,15 +24,14 @@ func (s *Snapshot) Holds(id string, mac MAC) bool {
 	if !ok {
 		return false
 	}
-	if r.Attachment.MAC == mac {
-		return true
-	}
-	for i := range r.learned {
-		if r.learned[i].MAC == mac {
-			return true
-		}
-	}
-	return false
+	return r.Attachment.MAC == mac || r.hasLearned(mac)
+}
+
+// HasLearnedMAC reports whether attachment id learned mac, copying
+// nothing.
+func (s *Snapshot) HasLearnedMAC(id string, mac MAC) bool {
+	r, ok := s.all.get(id)
+	return ok && r.hasLearned(mac)
 }
 
 // ConflictsOf returns the conflicts recorded against an attachment, sorted

@@ -15,6 +15,16 @@ type record struct {
 	conflicts []Conflict // sorted by MAC
 }
 
+// hasLearned reports whether the attachment learned mac.
+func (r *record) hasLearned(mac MAC) bool {
+	for i := range r.learned {
+		if r.learned[i].MAC == mac {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *record) with(learned []Binding, conflicts []Conflict) *record {
 	return &record{Attachment: r.Attachment, learned: learned, conflicts: conflicts}
 }
