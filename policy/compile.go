@@ -117,9 +117,9 @@ type compiler struct {
 	// learned caches learnedOf, peers caches peer.
 	learned map[string][]topology.Binding
 	peers   map[string]peerLookup
-	// scoped narrows, in CompileMembers, a member's learned MACs to
+	// scopes, in CompileMembers, may narrow a member's learned MACs to
 	// those its MemberScope names.
-	scoped map[string][]topology.MAC
+	scopes []MemberScope
 	macBuf []topology.MAC
 }
 

@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/lorispack/loris/topology"
+import (
+	"slices"
+
+	"github.com/lorispack/loris/topology"
+)
 
 // learningFlows: what a plugged local member needs for MAC learning (issue
 // 4). Its learned MACs get the same port security, ARP guard and delivery
@@ -120,9 +124,9 @@ func (c *compiler) hasLearned(a topology.Attachment) bool {
 // is reused by the next call.
 func (c *compiler) learnedMACs(a topology.Attachment) []topology.MAC {
 	c.macBuf = c.macBuf[:0]
-	if macs, ok := c.scoped[a.ID]; ok {
-		for _, mac := range macs {
-			if c.snap.HasLearnedMAC(a.ID, mac) {
+	if i := slices.IndexFunc(c.scopes, func(sc MemberScope) bool { return sc.ID == a.ID }); i >= 0 && !c.scopes[i].AllMACs {
+		for _, mac := range c.scopes[i].MACs {
+			if c.snap.HasLearnedMAC(a.ID, mac) && !slices.Contains(c.macBuf, mac) {
 				c.macBuf = append(c.macBuf, mac)
 			}
 		}

@@ -37,31 +37,23 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 		return c.fs
 	}
 	var (
-		members []topology.Attachment
-		seen    = make(map[string]bool, len(scopes))
+		// Usually one member, two or three in a busy round: on the stack.
+		buf     [4]topology.Attachment
+		members = buf[:0]
 		anyHere bool // one of them is on this host
 	)
 	for _, sc := range scopes {
-		a, ok := s.Attachment(sc.ID)
-		if !ok || a.Pod != pod || seen[sc.ID] {
+		if hasMember(members, sc.ID) {
 			continue
 		}
-		seen[sc.ID] = true
+		a, ok := s.Attachment(sc.ID)
+		if !ok || a.Pod != pod {
+			continue
+		}
 		members = append(members, a)
 		anyHere = anyHere || a.Host == host
-		if !sc.AllMACs {
-			if c.scoped == nil {
-				c.scoped = map[string][]topology.MAC{}
-			}
-			var macs []topology.MAC
-			for _, mac := range sc.MACs {
-				if !slices.Contains(macs, mac) {
-					macs = append(macs, mac)
-				}
-			}
-			c.scoped[sc.ID] = macs
-		}
 	}
+	c.scopes = scopes
 	// Members in pod order (by id), as CompilePod visits them; the result
 	// is sorted anyway, this keeps equal inputs giving equal work.
 	slices.SortFunc(members, func(a, b topology.Attachment) int { return cmp.Compare(a.ID, b.ID) })
@@ -73,7 +65,7 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 		_, local = c.podOnHost(pod)
 		for _, m := range local {
 			anyPlugged = anyPlugged || m.plugged
-			if seen[m.ID] {
+			if hasMember(members, m.ID) {
 				ownTargets = append(ownTargets, m)
 				if m.plugged {
 					c.localMemberFlows(vni, meta, m)
@@ -99,6 +91,10 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 	c.arpResponderFlows(p, meta, anyPlugged, local, ownTargets, members)
 	sortFlowSet(c.fs)
 	return c.fs
+}
+
+func hasMember(members []topology.Attachment, id string) bool {
+	return slices.ContainsFunc(members, func(a topology.Attachment) bool { return a.ID == id })
 }
 
 // MemberScope names a member for CompileMembers and which of its learned
