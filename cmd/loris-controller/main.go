@@ -34,7 +34,10 @@ type options struct {
 	deadTimeout  time.Duration
 	// statsInterval is how often switch counters are polled; 0 disables.
 	statsInterval time.Duration
-	security      securityOptions
+	// switchMsgRate and switchMsgBurst: the token bucket over what one
+	// switch may send unasked (packet-ins, port status).
+	switchMsgRate, switchMsgBurst int
+	security                      securityOptions
 }
 
 func main() {
@@ -68,6 +71,9 @@ Flags:
 	fs.DurationVar(&o.deadTimeout, "dead-timeout", 15*time.Second, "drop a switch that has been silent this long")
 	fs.DurationVar(&o.statsInterval, "port-stats-interval", 15*time.Second,
 		"how often to poll port and flow counters from each switch for /metrics (0 disables)")
+	fs.IntVar(&o.switchMsgRate, "switch-msg-rate", 5000,
+		"messages per second one switch may send unasked (packet-ins, port status), sustained; a switch over its budget is disconnected")
+	fs.IntVar(&o.switchMsgBurst, "switch-msg-burst", 20000, "messages one switch may send unasked at once, above --switch-msg-rate")
 	o.security.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +88,9 @@ Flags:
 	}
 	if o.echoInterval <= 0 || o.deadTimeout <= o.echoInterval {
 		return o, errors.New("--dead-timeout must be longer than a positive --echo-interval")
+	}
+	if o.switchMsgRate <= 0 || o.switchMsgBurst <= 0 {
+		return o, errors.New("--switch-msg-rate and --switch-msg-burst must be positive")
 	}
 	return o, nil
 }
@@ -126,6 +135,7 @@ func run(args []string) error {
 		Store: db, Logger: log, Version: version,
 		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
 		Registry: prometheus.NewRegistry(), StatsInterval: statsInterval(o.statsInterval),
+		SwitchMsgRate: o.switchMsgRate, SwitchMsgBurst: o.switchMsgBurst,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseFlagsSwitchBudget(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.switchMsgRate != 5000 || o.switchMsgBurst != 20000 {
+		t.Errorf("defaults: rate %d burst %d, want 5000 and 20000", o.switchMsgRate, o.switchMsgBurst)
+	}
+	o, err = parseFlags([]string{"--switch-msg-rate", "100000", "--switch-msg-burst", "400000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.switchMsgRate != 100000 || o.switchMsgBurst != 400000 {
+		t.Errorf("set: rate %d burst %d", o.switchMsgRate, o.switchMsgBurst)
+	}
+	for _, args := range [][]string{
+		{"--switch-msg-rate", "0"},
+		{"--switch-msg-burst", "-1"},
+		{"--switch-msg-rate", "lots"},
+	} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("%v: accepted", args)
+		} else if !strings.Contains(err.Error(), "switch-msg") {
+			t.Errorf("%v: error %q does not name the flag", args, err)
+		}
+	}
+}
