@@ -120,16 +120,29 @@ func (c *compiler) hasLearned(a topology.Attachment) bool {
 }
 
 // learnedMACs lists the learned MACs of a whose flows to compile: all of
-// them, or in CompileMembers those its scope names that a holds. The slice
-// is reused by the next call.
+// them, or in CompileMembers those its scopes name that a holds (all of
+// them if one of its scopes says AllMACs). The slice is reused by the
+// next call.
 func (c *compiler) learnedMACs(a topology.Attachment) []topology.MAC {
 	c.macBuf = c.macBuf[:0]
-	if i := slices.IndexFunc(c.scopes, func(sc MemberScope) bool { return sc.ID == a.ID }); i >= 0 && !c.scopes[i].AllMACs {
-		for _, mac := range c.scopes[i].MACs {
-			if c.snap.HasLearnedMAC(a.ID, mac) && !slices.Contains(c.macBuf, mac) {
+	scoped := false
+	for _, sc := range c.scopes {
+		if sc.ID != a.ID {
+			continue
+		}
+		if sc.AllMACs {
+			scoped = false
+			c.macBuf = c.macBuf[:0]
+			break
+		}
+		scoped = true
+		for _, mac := range sc.MACs {
+			if !slices.Contains(c.macBuf, mac) && c.snap.HasLearnedMAC(a.ID, mac) {
 				c.macBuf = append(c.macBuf, mac)
 			}
 		}
+	}
+	if scoped {
 		return c.macBuf
 	}
 	for _, b := range c.learnedOf(a) {

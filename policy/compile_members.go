@@ -26,7 +26,7 @@ import (
 // flows of its other learned MACs are then left out too. They are the
 // same before and after a change that did not touch them, so the diff is
 // unchanged, and a member learning its 16th MAC no longer compiles the 15
-// before it twice (TestCompileMembersScopedDelta).
+// before it twice (TestCompileMembersDelta).
 func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, scopes []MemberScope) *FlowSet {
 	c := newCompiler(s, host, ports)
 	if !c.known {

@@ -37,6 +37,11 @@ func TestCompileMembersDelta(t *testing.T) {
 					ids = append(ids, c.AttachmentID)
 				}
 				scopes = AllMACsOf(ids...)
+				if rng.IntN(2) == 0 {
+					// The member named twice, narrowly first: its scopes
+					// add up to all its MACs.
+					scopes = append([]MemberScope{{ID: x.ID, MACs: []topology.MAC{{0x02, 0, 0, 0, 0, 1}}}}, scopes...)
+				}
 			} else {
 				mac := topology.MAC{0x02, 0, 0, 0, byte(rng.IntN(2)), byte(1 + rng.IntN(6))}
 				if _, err := m.Learn(x.ID, mac); err != nil {

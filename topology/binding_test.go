@@ -58,6 +58,9 @@ func TestLearnFreeBindsAndStaticIsAlreadyBound(t *testing.T) {
 	if !snap.HasLearned(a.ID) || snap.HasLearned(other.ID) || snap.HasLearned("nope") {
 		t.Fatal("HasLearned: want true for a only")
 	}
+	if !snap.HasLearnedMAC(a.ID, macX) || snap.HasLearnedMAC(a.ID, a.MAC) || snap.HasLearnedMAC(other.ID, macX) || snap.HasLearnedMAC("nope", macX) {
+		t.Fatal("HasLearnedMAC: want a's learned MAC only, not its own")
+	}
 	// Learning changes no attachment: readers' attachment indexes hold.
 	if v := m.Snapshot().AttachmentsVersion(); v != snap.AttachmentsVersion() {
 		t.Fatalf("AttachmentsVersion moved from %d to %d with no attachment changed", snap.AttachmentsVersion(), v)
