@@ -51,7 +51,10 @@ type memberScope struct {
 	macs []topology.MAC
 }
 
-// add merges sc into id's scope in pod, creating what is missing.
+// add merges sc into id's scope in pod, creating what is missing. Scopes
+// share their MAC lists (a change's with every session it concerns): a
+// list's elements are never written, and it is kept clipped to its length
+// where it is shared, so that an append to one copy reallocates.
 func (pm *podMembers) add(pod, id string, sc memberScope) {
 	if *pm == nil {
 		*pm = podMembers{}
@@ -64,7 +67,7 @@ func (pm *podMembers) add(pod, id string, sc memberScope) {
 	cur, ok := ids[id]
 	switch {
 	case !ok:
-		cur = memberScope{all: sc.all, macs: slices.Clone(sc.macs)}
+		cur = memberScope{all: sc.all, macs: slices.Clip(sc.macs)}
 	case cur.all:
 	case sc.all:
 		cur = memberScope{all: true}
