@@ -192,12 +192,17 @@ func connectLearnPair(t *testing.T, c *Controller, a, b topology.Attachment, mac
 	return sw1, sw2
 }
 
+// arpBroadcastHeader is the Ethernet header of a broadcast ARP frame from
+// src.
+func arpBroadcastHeader(src topology.MAC) []byte {
+	return append(append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, src[:]...), 0x08, 0x06)
+}
+
 // sendLearnFrame has sw punt a broadcast ARP frame from mac on port, as
 // att's punt flow would, and returns the frame.
 func sendLearnFrame(t *testing.T, sw *gatedSwitch, att topology.Attachment, port uint32, mac topology.MAC) []byte {
 	t.Helper()
-	frame := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), mac[:]...), 0x08, 0x06)
-	frame = append(frame, make([]byte, 46)...)
+	frame := append(arpBroadcastHeader(mac), make([]byte, 46)...)
 	if _, err := sw.conn.Send(&ofproto.PacketIn{BufferID: ofproto.BufferNone, Reason: ofproto.PacketInReasonAction,
 		TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, policy.AttachmentCookieID(att.ID)),
 		Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(port)}}, Data: frame}); err != nil {

@@ -262,8 +262,7 @@ func TestLearnRequestsGroupByPortAndMAC(t *testing.T) {
 		t.Fatal("the test needs two ports whose keys collide")
 	}
 	frame := func(src topology.MAC, n byte) []byte {
-		f := append(append(append([]byte{}, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), src[:]...), 0x08, 0x06)
-		return append(f, n)
+		return append(arpBroadcastHeader(src), n)
 	}
 	multicast := topology.MAC{0x01, 0, 0x5e, 0, 0, 1}
 	l := &learner{reqIndex: map[uint64]int{}}
