@@ -18,9 +18,13 @@ type writeQueue struct {
 	spare     []byte
 	limit     int
 	closed    bool
-	queued    uint64 // bytes ever queued
-	msgs      uint64 // messages ever queued
-	written   uint64 // bytes ever written
+	// writing: someone is writing to the network (the writer goroutine,
+	// or a SendNow caller); the other waits, so bytes never interleave.
+	writing bool
+	direct  []byte // SendNow's encoding buffer, reused
+	queued  uint64 // bytes ever queued
+	msgs    uint64 // messages ever queued
+	written uint64 // bytes ever written
 }
 
 // spareKeepLimit stops one huge batch from pinning a huge buffer for the
@@ -76,12 +80,13 @@ func (q *writeQueue) enqueue(xids []uint32, ms []Message) (uint64, error) {
 func (q *writeQueue) take() []byte {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.buf) == 0 && !q.closed {
+	for (len(q.buf) == 0 || q.writing) && !q.closed {
 		q.dataReady.Wait()
 	}
 	if q.closed {
 		return nil
 	}
+	q.writing = true
 	out := q.buf
 	q.buf, q.spare = q.spare[:0], nil
 	q.progress.Broadcast() // the queue has room again
@@ -93,6 +98,7 @@ func (q *writeQueue) take() []byte {
 func (q *writeQueue) wrote(out []byte) {
 	q.mu.Lock()
 	q.written += uint64(len(out))
+	q.writing = false
 	if cap(out) <= spareKeepLimit {
 		q.spare = out[:0]
 	}
@@ -122,21 +128,30 @@ func (c *Conn) writeLoop() {
 		if out == nil {
 			return
 		}
-		for rest := out; len(rest) > 0; {
-			chunk := rest[:min(len(rest), c.opt.MaxBatchBytes)]
-			// As for reads, a deadline that cannot be set leaves the
-			// explaining to the write.
-			_ = c.nc.SetWriteDeadline(time.Now().Add(c.opt.WriteTimeout))
-			n, err := c.nc.Write(chunk)
-			c.writeCalls.Add(1)
-			if err != nil {
-				c.closeWithError(fmt.Errorf("ofproto: write: %w", err))
-				return
-			}
-			rest = rest[n:]
+		if !c.write(out) {
+			return
 		}
 		c.out.wrote(out)
 	}
+}
+
+// write writes out to the network in chunks of at most MaxBatchBytes. A
+// failed write closes the connection and returns false.
+func (c *Conn) write(out []byte) bool {
+	for rest := out; len(rest) > 0; {
+		chunk := rest[:min(len(rest), c.opt.MaxBatchBytes)]
+		// As for reads, a deadline that cannot be set leaves the
+		// explaining to the write.
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.opt.WriteTimeout))
+		n, err := c.nc.Write(chunk)
+		c.writeCalls.Add(1)
+		if err != nil {
+			c.closeWithError(fmt.Errorf("ofproto: write: %w", err))
+			return false
+		}
+		rest = rest[n:]
+	}
+	return true
 }
 
 // Send queues m with a fresh xid and returns the xid. It does not wait for

@@ -1,0 +1,66 @@
+package ofproto
+
+// SendNow is Send that writes m to the network on the caller's goroutine
+// when nothing else is queued or being written, and queues it like Send
+// otherwise. It saves the hand-off to the writer goroutine, which is
+// most of the latency of a lone message on a busy machine; the price is
+// one write syscall per message, so use it for a message that answers
+// the last one read (ReadBuffered is 0), not inside a burst, where
+// queueing lets the writer coalesce the burst into a few syscalls.
+//
+// A failed write closes the connection, as the writer's would; SendNow
+// then returns the error that says why.
+func (c *Conn) SendNow(m Message) (uint32, error) {
+	xid := c.nextXID()
+	q := c.out
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0, c.sendErr(ErrClosed)
+	}
+	if len(q.buf) > 0 || q.writing {
+		q.mu.Unlock()
+		return xid, c.sendQueued(xid, m)
+	}
+	out := Append(q.direct[:0], xid, m)
+	if len(out) > MaxMessageLen {
+		q.mu.Unlock()
+		return 0, ErrMessageTooLong
+	}
+	q.writing = true
+	q.queued += uint64(len(out))
+	q.msgs++
+	q.mu.Unlock()
+
+	ok := c.write(out)
+
+	q.mu.Lock()
+	q.written += uint64(len(out))
+	q.writing = false
+	if cap(out) <= spareKeepLimit {
+		q.direct = out[:0]
+	}
+	pending := len(q.buf) > 0
+	q.mu.Unlock()
+	q.progress.Broadcast()
+	if pending {
+		q.dataReady.Signal() // what others queued meanwhile
+	}
+	if !ok {
+		return 0, c.sendErr(ErrClosed)
+	}
+	return xid, nil
+}
+
+// sendQueued queues m with xid as Send does.
+func (c *Conn) sendQueued(xid uint32, m Message) error {
+	xids := [1]uint32{xid}
+	ms := [1]Message{m}
+	_, err := c.out.enqueue(xids[:], ms[:])
+	return c.sendErr(err)
+}
+
+// ReadBuffered is how many bytes the read loop has received and not yet
+// handed out. A Handler that sees 0 is answering the last message read
+// so far: the moment for SendNow.
+func (c *Conn) ReadBuffered() int { return c.in.r.Buffered() }
