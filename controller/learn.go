@@ -20,8 +20,9 @@ import (
 // the port reach the controller as packet-ins, through the port's meter
 // (policy.PuntMeterID). Each session has a learner: the read loop only
 // copies the frame into a bounded queue (never blocking, dropping and
-// counting when full), and the learner's goroutine works through the
-// queue in batches, so that a flooding container costs one model update
+// counting when full; a frame of a MAC whose flows are installed it
+// re-injects itself, learn_fast.go), and the learner's goroutine works
+// through the queue in batches, so that a flooding container costs one model update
 // per batch rather than one per frame, and never stalls the switch's
 // connection or any other switch.
 //
@@ -67,7 +68,10 @@ type learner struct {
 	handled atomic.Uint64 // frames taken from the queue
 
 	// The learner goroutine's index of its host's attachments by port
-	// number (attachmentsByPortNo), with what it was built from.
+	// number (attachmentsByPortNo), with what it was built from. The
+	// read loop's fast path reads the three versions and learnedAt, so
+	// the learner writes them under fastMu.
+	fastMu             sync.Mutex
 	indexedAttachments uint64 // Snapshot.AttachmentsVersion
 	indexedHost        string
 	indexedPorts       uint64 // session.portsGen
@@ -80,10 +84,15 @@ type learner struct {
 	// (markKnown).
 	knownSnap *topology.Snapshot
 	known     pairMap[string] // the attachment's id
-	// learnedAt: the pairs this learner bound, with the switch round that
-	// installed them (installedBy); forgotten on any release and
-	// whenever the index above is rebuilt.
-	learnedAt pairMap[uint64]
+	// learnedAt: the bound pairs this learner has seen, with the switch
+	// round that installs their flows (installedBy); forgotten on any
+	// release and whenever the index above is rebuilt. Under fastMu.
+	learnedAt pairMap[learnedPair]
+	fastSent  atomic.Uint64 // frames re-injected by the read loop (learn_fast.go)
+	// slow counts the frames queued for the learner or in its hands,
+	// until re-injected or dropped: while there are any, the read loop
+	// takes no fast path, so that frames keep their order.
+	slow atomic.Int64
 
 	mu       sync.Mutex
 	releases []string      // port names deleted from the switch
@@ -100,7 +109,7 @@ func newLearner(s *session) *learner {
 	return &learner{s: s, queue: make(chan learnItem, learnQueueLen), parser: newPacketParser(),
 		reinject: make(chan reinjection, reinjectQueue), wake: make(chan struct{}, 1),
 		reconciledCh: make(chan struct{}), limited: map[string]bool{}, reqIndex: map[uint64]int{},
-		learnedAt: pairMap[uint64]{}}
+		learnedAt: pairMap[learnedPair]{}}
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
@@ -115,10 +124,15 @@ func (l *learner) packetIn(m *ofproto.PacketIn) {
 	if !ok || len(m.Data) == 0 {
 		return
 	}
+	if l.reinjectNow(port, m.Data) {
+		return
+	}
 	item := learnItem{port: port, data: append([]byte(nil), m.Data...)}
+	l.slow.Add(1)
 	select {
 	case l.queue <- item:
 	default:
+		l.slow.Add(-1)
 		l.dropped.Add(1)
 	}
 }
@@ -197,8 +211,8 @@ func (l *learner) run(ctx context.Context) {
 		}
 		l.handled.Add(uint64(len(batch)))
 		l.doReleases()
-		if len(batch) > 0 {
-			l.learnBatch(ctx, batch)
+		if len(batch) > 0 && !l.learnBatch(ctx, batch) {
+			l.slow.Add(-int64(len(batch)))
 		}
 	}
 }
@@ -213,7 +227,9 @@ func (l *learner) doReleases() {
 		return
 	}
 	// A released MAC learned again is installed by its new learn's round.
+	l.fastMu.Lock()
 	clear(l.learnedAt)
+	l.fastMu.Unlock()
 	for _, name := range names {
 		id, err := l.s.c.releasePort(host, name)
 		if err != nil {
@@ -245,22 +261,25 @@ type learnRequest struct {
 	known bool
 }
 
-func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
+// learnBatch learns from a batch of frames and hands those to re-inject
+// to reinjectLoop; it reports whether it did (the batch is then
+// reinjectLoop's to account for in slow).
+func (l *learner) learnBatch(ctx context.Context, batch []learnItem) bool {
 	s := l.s
 	host := s.hostName()
 	if host == "" {
-		return
+		return false
 	}
 	snap := s.c.Snapshot()
 	byPortNo := l.attachmentsByPortNo(snap, host)
 	order := l.requests(batch, byPortNo)
 	if len(order) == 0 {
-		return
+		return false
 	}
 	outcomes, kicked, err := s.c.learnMACs(l.markKnown(snap, order))
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
-		return
+		return false
 	}
 	// The rounds of this switch asked for so far, and the one that
 	// holds this batch's new bindings.
@@ -270,7 +289,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 			learnedIn = k.gen
 		}
 	}
-	re := reinjection{kicked: kicked, deadline: time.Now().Add(reinjectTimeout)}
+	re := reinjection{kicked: kicked, deadline: time.Now().Add(reinjectTimeout), items: len(batch)}
 	debug := s.log.Enabled(ctx, slog.LevelDebug)
 	for i, r := range order {
 		o := outcomes[i]
@@ -299,34 +318,42 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) {
 		}
 	}
 	if len(re.frames) == 0 {
-		return
+		return false
 	}
 	select {
 	case l.reinject <- re:
+		return true
 	case <-ctx.Done():
 	case <-s.conn.Done():
 	}
+	return false
 }
 
 // installedBy returns the round of this switch after which the flows of
 // r's MAC are installed, so that its frames can be re-injected: for a MAC
 // just learned, the round its learn asked for (learnedIn); for one this
-// learner learned before, the round that learn asked for, whatever rounds
+// learner saw bound before, the round it recorded then, whatever rounds
 // other switches' learns asked since (while a pod learns, this switch is
 // seldom without a round in flight); for any other bound MAC, every round
-// asked so far.
+// asked so far, which is recorded for its next frames. The read loop's
+// fast path (learn_fast.go) reads the same record.
 func (l *learner) installedBy(r *learnRequest, o topology.LearnOutcome, learnedIn, asked uint64) uint64 {
 	k := portMAC{r.port, r.mac}
+	l.fastMu.Lock()
+	defer l.fastMu.Unlock()
 	if o.New {
 		if learnedIn == 0 { // not kicked: nothing tells which round holds it
 			learnedIn = asked
 		}
-		l.learnedAt.put(k, learnedIn)
+		l.learnedAt.put(k, learnedPair{gen: learnedIn, att: r.att.ID})
 		return learnedIn
 	}
-	if gen, ok := l.learnedAt.get(k); ok {
-		return gen
+	if e, ok := l.learnedAt.get(k); ok {
+		return e.gen
 	}
+	// Once every round asked so far is done, the pair's flows are in;
+	// its later frames need wait for nothing more.
+	l.learnedAt.put(k, learnedPair{gen: asked, att: r.att.ID})
 	return asked
 }
 
@@ -390,6 +417,7 @@ type reinjection struct {
 	own      uint64
 	kicked   []kickedSession
 	deadline time.Time
+	items    int // the learner's batch, for slow
 }
 
 type reinjectFrame struct {
@@ -400,25 +428,37 @@ type reinjectFrame struct {
 // reinjectLoop re-injects the batches in order as their flows are
 // installed.
 func (l *learner) reinjectLoop(ctx context.Context) {
-	s := l.s
 	for re := range l.reinject {
-		if !s.c.waitLearnedInstalled(ctx, s, re) {
-			if ctx.Err() == nil {
-				s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(re.frames))
-			}
-			continue
-		}
-		sent := 0
-		for _, f := range re.frames {
-			_, err := s.conn.Send(&ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: f.port,
-				Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: f.data})
-			if err != nil {
-				break
-			}
-			sent++
-		}
-		s.log.Debug("re-injected learned frames", "frames", sent)
+		l.reinjectBatch(ctx, re)
+		l.slow.Add(-int64(re.items))
 	}
+}
+
+// reinjectBatch re-injects one batch's frames once their flows are
+// installed.
+func (l *learner) reinjectBatch(ctx context.Context, re reinjection) {
+	s := l.s
+	if !s.c.waitLearnedInstalled(ctx, s, re) {
+		if ctx.Err() == nil {
+			s.log.Warn("learned MACs not installed in time; frames not re-injected", "frames", len(re.frames))
+		}
+		return
+	}
+	sent := 0
+	for _, f := range re.frames {
+		if _, err := s.conn.Send(reinjectMessage(f.port, f.data)); err != nil {
+			break
+		}
+		sent++
+	}
+	s.log.Debug("re-injected learned frames", "frames", sent)
+}
+
+// reinjectMessage sends a punted frame back through the pipeline from
+// the port it came in on.
+func reinjectMessage(port uint32, data []byte) *ofproto.PacketOut {
+	return &ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port,
+		Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: data}
 }
 
 // attachmentsByPortNo indexes host's attachments by OpenFlow port
@@ -431,6 +471,8 @@ func (l *learner) attachmentsByPortNo(snap *topology.Snapshot, host string) map[
 	if l.byPortNo != nil && l.indexedAttachments == snap.AttachmentsVersion() && l.indexedHost == host && l.indexedPorts == s.portsGen {
 		return l.byPortNo
 	}
+	l.fastMu.Lock()
+	defer l.fastMu.Unlock()
 	// An attachment or port that came or went may bring a MAC back on
 	// another attachment whose flows are still to be installed: forget
 	// which rounds installed what (installedBy waits for every round).

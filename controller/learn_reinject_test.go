@@ -203,12 +203,18 @@ func arpBroadcastHeader(src topology.MAC) []byte {
 func sendLearnFrame(t *testing.T, sw *gatedSwitch, att topology.Attachment, port uint32, mac topology.MAC) []byte {
 	t.Helper()
 	frame := append(arpBroadcastHeader(mac), make([]byte, 46)...)
+	sendPunt(t, sw, att, port, frame)
+	return frame
+}
+
+// sendPunt has sw punt frame on port, as att's punt flow would.
+func sendPunt(t *testing.T, sw *gatedSwitch, att topology.Attachment, port uint32, frame []byte) {
+	t.Helper()
 	if _, err := sw.conn.Send(&ofproto.PacketIn{BufferID: ofproto.BufferNone, Reason: ofproto.PacketInReasonAction,
 		TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, policy.AttachmentCookieID(att.ID)),
 		Match: ofproto.Match{Fields: []ofproto.OXM{ofproto.InPort(port)}}, Data: frame}); err != nil {
 		t.Fatal(err)
 	}
-	return frame
 }
 
 // The learner's port index follows the switch's ports: after a port is

@@ -1,0 +1,60 @@
+package controller
+
+// The fast path of MAC learning. A frame from a MAC already bound to its
+// port, punted again only because it raced the flows being installed (or
+// by a switch that keeps punting), needs no model change: once the switch
+// has applied the round that installs the binding's flows, re-injecting
+// it is all there is to do. The read loop does that itself, without the two
+// goroutine hand-offs of the learner and reinjectLoop, when nothing is
+// queued ahead of the frame (so that frames keep their order) and
+// everything the learner's record rests on is still as it was: the
+// host's attachments, the switch's ports, and the binding in the current
+// snapshot. Anything else takes the learner's way.
+
+// learnedPair is what the learner records of a bound (port, MAC) pair:
+// the attachment, and the switch round that installs its flows.
+type learnedPair struct {
+	gen uint64
+	att string
+}
+
+// reinjectNow re-injects data at once if the fast path applies, and
+// reports whether it did. It runs on the read loop.
+func (l *learner) reinjectNow(port uint32, data []byte) bool {
+	if l.slow.Load() > 0 {
+		return false
+	}
+	mac, ok := sourceMAC(data)
+	if !ok {
+		return false
+	}
+	l.fastMu.Lock()
+	e, ok := l.learnedAt.get(portMAC{port, mac})
+	indexedHost, indexedPorts, indexedAttachments := l.indexedHost, l.indexedPorts, l.indexedAttachments
+	l.fastMu.Unlock()
+	if !ok {
+		return false
+	}
+	s := l.s
+	s.mu.Lock()
+	host, portsGen := s.host, s.portsGen
+	s.mu.Unlock()
+	if host == "" || host != indexedHost || portsGen != indexedPorts || s.doneGen.Load() < e.gen {
+		return false
+	}
+	if snap := s.c.Snapshot(); snap.AttachmentsVersion() != indexedAttachments || !snap.Holds(e.att, mac) {
+		return false
+	}
+	// Both sends encode data before they return: the read buffer it
+	// aliases may be reused afterwards. The last frame read goes out at
+	// once; within a burst the writer coalesces.
+	send := s.conn.Send
+	if s.conn.ReadBuffered() == 0 {
+		send = s.conn.SendNow
+	}
+	if _, err := send(reinjectMessage(port, data)); err != nil {
+		return true // the connection is closing: nothing to learn from it either
+	}
+	l.fastSent.Add(1)
+	return true
+}
