@@ -179,6 +179,10 @@ func TestThroughputCountsPacketOutAnswers(t *testing.T) {
 	if uint64(len(res.Latencies)) != res.Answered || res.Sent < res.Answered {
 		t.Errorf("inconsistent result: %d latencies, sent %d, answered %d", len(res.Latencies), res.Sent, res.Answered)
 	}
+	if len(res.PacketOutLatencies) != len(res.Latencies) || len(res.FlowModLatencies) != 0 {
+		t.Errorf("%d PACKET_OUT and %d FLOW_MOD answers of %d, want all by PACKET_OUT",
+			len(res.PacketOutLatencies), len(res.FlowModLatencies), len(res.Latencies))
+	}
 	if len(res.PerSwitch) != 2 || res.PerSwitch[0] == 0 || res.PerSwitch[1] == 0 {
 		t.Errorf("per switch %v: both switches should have been answered", res.PerSwitch)
 	}
@@ -191,8 +195,8 @@ func TestFlowModMatchingSourceMACAnswers(t *testing.T) {
 	tc := startTestController(t, answerFlowMod)
 	cfg := testRun(tc.ln.Addr().String(), 1, 1)
 	res := Generate(context.Background(), connect(t, cfg), cfg)
-	if res.Answered == 0 || res.Lost != 0 {
-		t.Fatalf("FLOW_MOD answers not counted: %s", res.Summary())
+	if res.Answered == 0 || res.Lost != 0 || len(res.FlowModLatencies) != len(res.Latencies) || len(res.PacketOutLatencies) != 0 {
+		t.Fatalf("FLOW_MOD answers not counted as such: %s", res.Summary())
 	}
 }
 

@@ -20,6 +20,9 @@ type Result struct {
 	// FlowModLatencies are the samples of packet-ins answered first by a
 	// FLOW_MOD: for a learning controller, the source MAC was new.
 	FlowModLatencies []time.Duration
+	// PacketOutLatencies are the others: for a learning controller, the
+	// source MAC was known (the steady state).
+	PacketOutLatencies []time.Duration
 	// Elapsed is the measured interval.
 	Elapsed time.Duration
 	// PerSwitch holds each switch's answered count (fairness).
@@ -34,6 +37,7 @@ func (r *Result) Merge(r2 Result) {
 	r.Unanswered += r2.Unanswered
 	r.Latencies = append(r.Latencies, r2.Latencies...)
 	r.FlowModLatencies = append(r.FlowModLatencies, r2.FlowModLatencies...)
+	r.PacketOutLatencies = append(r.PacketOutLatencies, r2.PacketOutLatencies...)
 	r.PerSwitch = append(r.PerSwitch, r2.Answered)
 }
 
@@ -53,6 +57,12 @@ func (r *Result) Percentile(q float64) time.Duration { return percentile(r.Laten
 // FLOW_MOD.
 func (r *Result) FlowModPercentile(q float64) time.Duration { return percentile(r.FlowModLatencies, q) }
 
+// PacketOutPercentile is Percentile of the packet-ins answered by a
+// PACKET_OUT.
+func (r *Result) PacketOutPercentile(q float64) time.Duration {
+	return percentile(r.PacketOutLatencies, q)
+}
+
 func percentile(samples []time.Duration, q float64) time.Duration {
 	if len(samples) == 0 {
 		return 0
@@ -67,10 +77,11 @@ func (r *Result) Summary() string {
 	if len(r.PerSwitch) > 0 {
 		minSw, maxSw = slices.Min(r.PerSwitch), slices.Max(r.PerSwitch)
 	}
-	return fmt.Sprintf("answered %d/%d packet-ins in %v: %.0f/s, lost %d, p50 %v p99 %v max %v, per switch min %d max %d; "+
-		"%d answered first by a FLOW_MOD: p50 %v p99 %v",
+	return fmt.Sprintf("answered %d/%d packet-ins in %v: %.0f/s, lost %d, p50 %v p90 %v p99 %v p99.9 %v max %v, per switch min %d max %d; "+
+		"%d answered first by a FLOW_MOD: p50 %v p99 %v; %d by a PACKET_OUT: p50 %v p99 %v",
 		r.Answered, r.Sent, r.Elapsed.Round(time.Millisecond), r.Rate(), r.Lost,
-		r.Percentile(0.5).Round(time.Microsecond), r.Percentile(0.99).Round(time.Microsecond),
-		r.Percentile(1).Round(time.Microsecond), minSw, maxSw,
-		len(r.FlowModLatencies), r.FlowModPercentile(0.5).Round(time.Microsecond), r.FlowModPercentile(0.99).Round(time.Microsecond))
+		r.Percentile(0.5).Round(time.Microsecond), r.Percentile(0.9).Round(time.Microsecond),
+		r.Percentile(0.99).Round(time.Microsecond), r.Percentile(0.999).Round(time.Microsecond), r.Percentile(1).Round(time.Microsecond), minSw, maxSw,
+		len(r.FlowModLatencies), r.FlowModPercentile(0.5).Round(time.Microsecond), r.FlowModPercentile(0.99).Round(time.Microsecond),
+		len(r.PacketOutLatencies), r.PacketOutPercentile(0.5).Round(time.Microsecond), r.PacketOutPercentile(0.99).Round(time.Microsecond))
 }
