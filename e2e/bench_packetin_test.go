@@ -55,7 +55,10 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		// The cookie of loris's punt flow, which loris checks (it learns
 		// only from packets its punt flows sent); os-ken ignores it.
 		Load: ofbench.LoadConfig{Timeout: time.Second, MACsPerPort: topology.MaxLearnedPerAttachment, Reason: ofproto.PacketInReasonAction,
-			TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, 0)}}
+			TableID: policy.TableClassify, Cookie: policy.Cookie(policy.KindUnknownSource, 0)},
+		// Each switch has loris's tunnel port, as a real host does: a
+		// learn then programs every host of its pod (os-ken ignores it).
+		ExtraPorts: []ofproto.Port{ofbench.LorisTunnelPort()}}
 	for b.Loop() {
 		results := map[string]map[string]ofbench.Result{}
 		for _, peer := range []struct {

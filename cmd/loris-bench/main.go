@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
+	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
 )
 
@@ -76,6 +77,8 @@ func run(args []string, stdout io.Writer) error {
 	lorisAPI := fs.String("loris-api", "", "register switches and ports with this loris API (http://HOST:PORT) first")
 	lorisToken := fs.String("loris-token", "", "bearer token for --loris-api")
 	pods := fs.Int("pods", 1, "with --loris-api: pods the attachments are spread over")
+	tunnel := fs.Bool("loris-tunnel-port", true, "with --loris-api: every switch also reports loris's tunnel port, as a\n"+
+		"real host does, so that a learn programs the pod's other hosts too (false: a lighter, unrealistic load)")
 	name := fs.String("name", "", "controller name in the report")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -105,6 +108,9 @@ func run(args []string, stdout io.Writer) error {
 		fs.Visit(func(f *flag.Flag) { cookieSet = cookieSet || f.Name == "cookie" })
 		if !cookieSet {
 			cfg.Load.Cookie = policy.Cookie(policy.KindUnknownSource, 0)
+		}
+		if *tunnel {
+			cfg.ExtraPorts = []ofproto.Port{ofbench.LorisTunnelPort()}
 		}
 		reg := &lorisRegistrar{base: *lorisAPI, token: *lorisToken}
 		if err := reg.register(ctx, cfg, *pods); err != nil {

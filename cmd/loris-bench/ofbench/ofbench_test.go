@@ -2,7 +2,9 @@ package ofbench
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +33,7 @@ type testController struct {
 
 	mu       sync.Mutex
 	macPorts map[[6]byte]map[uint32]bool // source MAC -> ports it arrived on
+	ports    chan []string               // each switch's PORT_DESC, as "number:name"
 }
 
 func startTestController(t *testing.T, mode answerMode) *testController {
@@ -39,7 +42,7 @@ func startTestController(t *testing.T, mode answerMode) *testController {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := &testController{t: t, ln: ln, mode: mode, features: make(chan *ofproto.FeaturesReply, 16), flows: make(chan int, 16),
+	tc := &testController{t: t, ln: ln, mode: mode, features: make(chan *ofproto.FeaturesReply, 16), flows: make(chan int, 16), ports: make(chan []string, 16),
 		macPorts: map[[6]byte]map[uint32]bool{}}
 	done := make(chan struct{})
 	var conns []*ofproto.Conn
@@ -111,9 +114,19 @@ func (tc *testController) serve(c *ofproto.Conn) {
 		}
 	}
 	tc.flows <- n
-	if _, err := c.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.PortDescRequest{}}); err != nil {
+	replies, err = c.Multipart(ctx, &ofproto.MultipartRequest{Body: &ofproto.PortDescRequest{}})
+	if err != nil {
 		return
 	}
+	var ports []string
+	for _, r := range replies {
+		if pd, ok := r.Body.(*ofproto.PortDescReply); ok {
+			for _, p := range pd.Ports {
+				ports = append(ports, fmt.Sprintf("%d:%s", p.PortNo, p.Name))
+			}
+		}
+	}
+	tc.ports <- ports
 	c.Barrier(ctx)
 }
 
@@ -308,5 +321,33 @@ func TestManyPortsSpanSeveralReplies(t *testing.T) {
 	}
 	if n != 1500 || len(replies) < 3 {
 		t.Errorf("%d ports in %d replies, want 1500 in 3", n, len(replies))
+	}
+}
+
+// Extra ports (loris's tunnel port) are described like the others, and
+// no packet-in ever comes from one.
+func TestExtraPortsReportedButSilent(t *testing.T) {
+	tc := startTestController(t, answerPacketOut)
+	cfg := testRun(tc.ln.Addr().String(), 1, 4)
+	cfg.ExtraPorts = []ofproto.Port{{PortNo: 60001, Name: "tun"}}
+	sws := connect(t, cfg)
+	select {
+	case ports := <-tc.ports:
+		if got := strings.Join(ports, " "); got != "1:lb0p0 2:lb0p1 3:lb0p2 60001:tun" {
+			t.Fatalf("PORT_DESC %q, want the 3 load ports and the extra one", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no PORT_DESC reply")
+	}
+	res := Generate(context.Background(), sws, cfg)
+	if res.Answered == 0 {
+		t.Fatalf("nothing answered: %s", res.Summary())
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	for mac, ports := range tc.macPorts {
+		if ports[60001] {
+			t.Fatalf("a packet-in from %x came in on the extra port", mac)
+		}
 	}
 }

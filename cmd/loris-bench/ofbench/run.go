@@ -18,7 +18,10 @@ type RunConfig struct {
 	PortsPerSwitch int
 	// DatapathIDBase is the datapath id of switch 0; switch i has base+i.
 	DatapathIDBase uint64
-	Load           LoadConfig
+	// ExtraPorts: every switch also has these, where no packet-in comes
+	// from (SwitchConfig.ExtraPorts).
+	ExtraPorts []ofproto.Port
+	Load       LoadConfig
 	// Warmup runs the load unmeasured before Duration is measured.
 	Warmup, Duration time.Duration
 	// ReadyQuiet is how long the controller must stay silent after reading
@@ -65,7 +68,8 @@ func Connect(ctx context.Context, cfg RunConfig) ([]*Switch, error) {
 		return nil, err
 	}
 	for i := range cfg.Switches {
-		s, err := Dial(ctx, cfg.Addr, SwitchConfig{DatapathID: cfg.DatapathIDBase + uint64(i), Ports: SwitchPorts(i, cfg.PortsPerSwitch), Index: i})
+		s, err := Dial(ctx, cfg.Addr, SwitchConfig{DatapathID: cfg.DatapathIDBase + uint64(i), Ports: SwitchPorts(i, cfg.PortsPerSwitch),
+			ExtraPorts: cfg.ExtraPorts, Index: i})
 		if err != nil {
 			return fail(err)
 		}

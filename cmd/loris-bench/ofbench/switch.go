@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ type SwitchConfig struct {
 	// Ports are reported in PORT_DESC replies; packet-ins arrive on them
 	// in turn.
 	Ports []ofproto.Port
+	// ExtraPorts are reported too, but no packet-in arrives on them (a
+	// controller's tunnel port, say).
+	ExtraPorts []ofproto.Port
 	// Index numbers the switch within a run; it is part of the source MACs
 	// the switch generates, so MACs never repeat across switches.
 	Index int
@@ -200,7 +204,7 @@ func (s *Switch) multipart(c *ofproto.Conn, h ofproto.Header, m *ofproto.Multipa
 		defer s.portDescOnce.Do(func() { close(s.portDescAnswered) })
 		// A message holds at most 64 KiB: 512 ports (32 KiB) per part.
 		const perPart = 512
-		ports := s.cfg.Ports
+		ports := append(slices.Clip(s.cfg.Ports), s.cfg.ExtraPorts...)
 		for len(ports) > perPart {
 			if err := c.Reply(h, &ofproto.MultipartReply{Flags: ofproto.MultipartReplyMore, Body: &ofproto.PortDescReply{Ports: ports[:perPart]}}); err != nil {
 				return err
