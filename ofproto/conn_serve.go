@@ -49,6 +49,7 @@ func (c *Conn) Serve(h Handler) error {
 
 // readLoop dispatches messages until an error, which it returns.
 func (c *Conn) readLoop(h Handler) error {
+	raw, _ := h.(RawHandler)
 	for {
 		frame, err := c.in.next()
 		if err != nil {
@@ -59,7 +60,7 @@ func (c *Conn) readLoop(h Handler) error {
 		}
 		c.msgsIn.Add(1)
 		c.bytesIn.Add(uint64(len(frame)))
-		if err := c.dispatch(h, frame); err != nil {
+		if err := c.dispatch(h, raw, frame); err != nil {
 			return err
 		}
 	}
@@ -67,7 +68,7 @@ func (c *Conn) readLoop(h Handler) error {
 
 // dispatch decodes and routes one frame. Messages for waiters are decoded
 // from a copy, since callers keep them; messages for h are decoded in place.
-func (c *Conn) dispatch(h Handler, frame []byte) error {
+func (c *Conn) dispatch(h Handler, raw RawHandler, frame []byte) error {
 	hdr, _ := DecodeHeader(frame) // the frame reader checked the length
 	if hdr.Version != Version {
 		return &VersionError{Type: hdr.Type, Version: hdr.Version}
@@ -83,6 +84,9 @@ func (c *Conn) dispatch(h Handler, frame []byte) error {
 			return err
 		}
 		c.deliver(w, hdr, m)
+		return nil
+	}
+	if raw != nil && raw.ServeRaw(c, hdr, frame) {
 		return nil
 	}
 	_, m, err := Decode(frame)

@@ -9,6 +9,19 @@ type Handler interface {
 	ServeOpenFlow(c *Conn, h Header, m Message)
 }
 
+// RawHandler is a Handler that may take messages before they are decoded:
+// ServeRaw gets each one the connection would give to ServeOpenFlow, as
+// the bytes of the whole message (header included, aliasing the read
+// buffer: valid during the call only), and reports whether it dealt with
+// it; if not, it is decoded and passed to ServeOpenFlow as usual. It lets
+// a peer that needs two fields of a frequent message (a benchmark's
+// emulated switch counting FLOW_MODs) skip decoding the rest. Replies to
+// requests and ECHO_REQUESTs never reach it.
+type RawHandler interface {
+	Handler
+	ServeRaw(c *Conn, h Header, frame []byte) bool
+}
+
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(c *Conn, h Header, m Message)
 
