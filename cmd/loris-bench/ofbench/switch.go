@@ -87,7 +87,7 @@ func Serve(nc net.Conn, cfg SwitchConfig) *Switch {
 		portDescAnswered: make(chan struct{}),
 		served:           make(chan error, 1),
 	}
-	go func() { s.served <- s.conn.Serve(ofproto.HandlerFunc(s.handle)) }()
+	go func() { s.served <- s.conn.Serve(switchHandler{s}) }()
 	return s
 }
 
