@@ -34,7 +34,20 @@ type Config struct {
 	// SwitchMsgRate and SwitchMsgBurst bound the asynchronous messages a
 	// switch may send (token bucket); a switch over it is disconnected.
 	SwitchMsgRate, SwitchMsgBurst int
+	// PeerLearnDelay is how long the other hosts of a pod may wait for
+	// the flows of a MAC learned on one host, so that a burst of learns
+	// costs each of them one round rather than one per MAC; the learning
+	// host is programmed at once. A new MAC's first frame is re-injected
+	// once every host has them, so it waits this much longer. 0 takes
+	// the default (defaultPeerLearnDelay); negative: no wait.
+	PeerLearnDelay time.Duration
 }
+
+// defaultPeerLearnDelay: in a learn storm with tunnels (16 switches each
+// learning one MAC after another, the benchmark's latency mode) the
+// pod's hosts answer 16% more learns in the same time than with no wait
+// (2 ms: 9%), for at most 5 ms more before a new MAC's first frame goes on.
+const defaultPeerLearnDelay = 5 * time.Millisecond
 
 // Controller is the control plane: model, persistence and switch sessions.
 type Controller struct {
@@ -88,6 +101,9 @@ func New(cfg Config) (*Controller, error) {
 	}
 	if cfg.SwitchMsgBurst <= 0 {
 		cfg.SwitchMsgBurst = defaultSwitchMsgBurst
+	}
+	if cfg.PeerLearnDelay == 0 {
+		cfg.PeerLearnDelay = defaultPeerLearnDelay
 	}
 	if cfg.ReconcileTimeout == 0 {
 		cfg.ReconcileTimeout = 30 * time.Second

@@ -26,8 +26,10 @@ import (
 // updateDeferred is update for learned state: the model changes and the
 // concerned sessions are kicked now; the writes wait for flushDeferred.
 // It returns the kicked sessions and the round generation each must reach
-// to hold the change.
-func (c *Controller) updateDeferred(mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) ([]kickedSession, error) {
+// to hold the change. The session of origin (the switch whose frames
+// taught the change; nil: none) gets its round at once, the pod's other
+// hosts within PeerLearnDelay (kickSoon).
+func (c *Controller) updateDeferred(origin *session, mutate func(m *topology.Model, ch *change) (persist func(store.Tx) error, err error)) ([]kickedSession, error) {
 	c.mu.Lock()
 	ch := &change{}
 	persist, err := mutate(c.model, ch)
@@ -40,7 +42,11 @@ func (c *Controller) updateDeferred(mutate func(m *topology.Model, ch *change) (
 	c.mu.Unlock()
 	out := make([]kickedSession, len(kick))
 	for i, s := range kick {
-		s.kick()
+		if origin == nil || s == origin {
+			s.kick()
+		} else {
+			s.kickSoon(c.cfg.PeerLearnDelay)
+		}
 		out[i] = kickedSession{s, s.wantGen.Load()}
 	}
 	return out, nil

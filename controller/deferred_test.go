@@ -100,7 +100,7 @@ func TestDeferredFlushFailureRevertsToStore(t *testing.T) {
 // the flush learnMACs starts, so the test decides when writes commit.
 func learnDeferred(t *testing.T, c *Controller, a topology.Attachment, mac topology.MAC) {
 	t.Helper()
-	_, err := c.updateDeferred(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
+	_, err := c.updateDeferred(nil, func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		o, err := m.Learn(a.ID, mac)
 		if err != nil || !o.New {
 			return nil, err
@@ -128,7 +128,7 @@ func TestLearnsReachTheStoreOnTheirOwn(t *testing.T) {
 			if i%2 == 1 {
 				att = b
 			}
-			if _, _, err := c.learnMACs([]*learnRequest{{att: att, mac: topology.MAC{0x02, 0xaa, 0, 0, 1, byte(i)}}}); err != nil {
+			if _, _, err := c.learnMACs(nil, []*learnRequest{{att: att, mac: topology.MAC{0x02, 0xaa, 0, 0, 1, byte(i)}}}); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -276,7 +276,7 @@ func (l *learner) learnBatch(ctx context.Context, batch []learnItem) bool {
 	if len(order) == 0 {
 		return false
 	}
-	outcomes, kicked, err := s.c.learnMACs(l.markKnown(snap, order))
+	outcomes, kicked, err := s.c.learnMACs(s, l.markKnown(snap, order))
 	if err != nil {
 		s.log.Warn("MAC learning failed", "err", err)
 		return false
@@ -570,7 +570,7 @@ func (c *Controller) waitLearnedInstalled(ctx context.Context, s *session, re re
 // reports the outcome of each, with the sessions it woke. Only changes
 // are persisted, after the switches were told (deferred.go): a batch
 // that changes nothing neither writes the store nor wakes the switches.
-func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
+func (c *Controller) learnMACs(origin *session, reqs []*learnRequest) ([]topology.LearnOutcome, []kickedSession, error) {
 	outcomes := make([]topology.LearnOutcome, len(reqs))
 	if !slices.ContainsFunc(reqs, func(r *learnRequest) bool { return !r.known }) {
 		for i := range outcomes {
@@ -578,7 +578,7 @@ func (c *Controller) learnMACs(reqs []*learnRequest) ([]topology.LearnOutcome, [
 		}
 		return outcomes, nil, nil // nothing for the model: no lock
 	}
-	kicked, err := c.updateDeferred(func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
+	kicked, err := c.updateDeferred(origin, func(m *topology.Model, ch *change) (func(store.Tx) error, error) {
 		var changed []topology.LearnOutcome
 		for i, r := range reqs {
 			if r.known {

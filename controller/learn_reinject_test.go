@@ -20,6 +20,7 @@ type gatedSwitch struct {
 
 	mu     sync.Mutex
 	events []string
+	at     []time.Time // when each event came
 	out    []*ofproto.PacketOut
 	gate   chan struct{} // barrier replies wait for it while non-nil
 }
@@ -43,11 +44,13 @@ func (sw *gatedSwitch) handle(c *ofproto.Conn, h ofproto.Header, m ofproto.Messa
 		for _, f := range m.Match.Fields {
 			if len(f.Value) == 6 && bytes.Equal(f.Value, sw.mac[:]) {
 				sw.events = append(sw.events, "flow")
+				sw.at = append(sw.at, time.Now())
 				break
 			}
 		}
 	case *ofproto.PacketOut:
 		sw.events = append(sw.events, "packet-out")
+		sw.at = append(sw.at, time.Now())
 		sw.out = append(sw.out, m)
 	case *ofproto.BarrierRequest:
 		if gate := sw.gate; gate != nil {
@@ -61,6 +64,18 @@ func (sw *gatedSwitch) handle(c *ofproto.Conn, h ofproto.Header, m ofproto.Messa
 	}
 	sw.mu.Unlock()
 	sw.stateSwitch.handle(c, h, m)
+}
+
+// firstAt returns when the first event named what came (zero: none yet).
+func (sw *gatedSwitch) firstAt(what string) time.Time {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	for i, e := range sw.events {
+		if e == what {
+			return sw.at[i]
+		}
+	}
+	return time.Time{}
 }
 
 func (sw *gatedSwitch) seen() (events []string, outs []*ofproto.PacketOut) {

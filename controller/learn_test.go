@@ -58,7 +58,7 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	c, a, b := learnFixture(t, st)
 	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 1}
 	reqs := []*learnRequest{{att: a, mac: macX}, {att: b, mac: macX}, {att: b, mac: a.MAC}}
-	out, _, err := c.learnMACs(reqs)
+	out, _, err := c.learnMACs(nil, reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	if len(before.Learned) != 1 || len(before.Conflicts) != 2 {
 		t.Fatalf("stored after learning: %+v %+v", before.Learned, before.Conflicts)
 	}
-	if _, _, err := c.learnMACs(reqs); err != nil {
+	if _, _, err := c.learnMACs(nil, reqs); err != nil {
 		t.Fatal(err)
 	}
 	c.flushDeferred()
@@ -112,7 +112,7 @@ func TestLearnMACsPersistsReportsAndReleases(t *testing.T) {
 	if len(saved.Learned) != 0 || len(saved.Conflicts) != 1 {
 		t.Fatalf("store after release: %+v %+v", saved.Learned, saved.Conflicts)
 	}
-	if out, _, _ := c.learnMACs([]*learnRequest{{att: b, mac: macX}}); out[0].Result != topology.LearnBound {
+	if out, _, _ := c.learnMACs(nil, []*learnRequest{{att: b, mac: macX}}); out[0].Result != topology.LearnBound {
 		t.Fatalf("b could not take the released MAC: %+v", out)
 	}
 	if _, err := c.MACs("nope"); err == nil {
@@ -209,7 +209,7 @@ func TestLearnerQueuesOnlyPuntsWithoutBlocking(t *testing.T) {
 func TestKnownMACsSkipTheModel(t *testing.T) {
 	c, a, b := learnFixture(t, nil)
 	macX := topology.MAC{0x02, 0xaa, 0, 0, 0, 7}
-	if out, _, err := c.learnMACs([]*learnRequest{{att: a, mac: macX}}); err != nil || out[0].Result != topology.LearnBound {
+	if out, _, err := c.learnMACs(nil, []*learnRequest{{att: a, mac: macX}}); err != nil || out[0].Result != topology.LearnBound {
 		t.Fatalf("learn: %+v %v", out, err)
 	}
 	snap := c.Snapshot()
@@ -218,14 +218,14 @@ func TestKnownMACsSkipTheModel(t *testing.T) {
 	if !reqs[0].known || !reqs[1].known || reqs[2].known {
 		t.Fatalf("known = %v %v %v, want true true false (b does not hold macX)", reqs[0].known, reqs[1].known, reqs[2].known)
 	}
-	out, _, err := c.learnMACs(reqs[:2])
+	out, _, err := c.learnMACs(nil, reqs[:2])
 	if err != nil || out[0].Result != topology.LearnAlreadyBound || out[1].Result != topology.LearnAlreadyBound {
 		t.Fatalf("known requests: %+v %v", out, err)
 	}
 	if c.Snapshot() != snap {
 		t.Fatal("known requests changed the model")
 	}
-	out, _, err = c.learnMACs(reqs[2:])
+	out, _, err = c.learnMACs(nil, reqs[2:])
 	if err != nil || out[0].Result != topology.LearnRefused {
 		t.Fatalf("b's frame from a's learned MAC: %+v %v, want refused", out, err)
 	}

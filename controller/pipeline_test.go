@@ -68,7 +68,7 @@ func TestPipelinedRoundRefusedRereadsTheSwitch(t *testing.T) {
 	readsBefore := sw.reads
 	sw.mu.Unlock()
 
-	if _, _, err := c.learnMACs([]*learnRequest{{att: a, mac: mac}}); err != nil {
+	if _, _, err := c.learnMACs(nil, []*learnRequest{{att: a, mac: mac}}); err != nil {
 		t.Fatal(err)
 	}
 	want := func() []string {

@@ -180,7 +180,7 @@ func TestChangeKicksOnlyAffectedSessions(t *testing.T) {
 	})
 	step("learned MAC in red", map[string]bool{"h2": true}, func() {
 		a, _ := w.c.Snapshot().Members("red")[0], 0
-		if _, _, err := w.c.learnMACs([]*learnRequest{{att: a, mac: topology.MAC{0x02, 0xee, 0, 0, 0, 1}}}); err != nil {
+		if _, _, err := w.c.learnMACs(nil, []*learnRequest{{att: a, mac: topology.MAC{0x02, 0xee, 0, 0, 0, 1}}}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -329,7 +329,7 @@ func incrementalProperty(t *testing.T, seed uint64) {
 					mac := topology.MAC{0x02, 0, 0, 0, 0, byte(1 + rng.IntN(30))} // sometimes another member's: a conflict
 					reqs = append(reqs, &learnRequest{att: a, mac: mac})
 				}
-				if _, _, err := w.c.learnMACs(reqs); err != nil {
+				if _, _, err := w.c.learnMACs(nil, reqs); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -39,6 +39,8 @@ type session struct {
 	// wantGen counts kicks; doneGen is the wantGen a successful round
 	// started from. The session is converged when they are equal.
 	wantGen, doneGen atomic.Uint64
+	// kickPending: a kickSoon timer runs.
+	kickPending atomic.Bool
 
 	mu            sync.Mutex
 	ports         policy.Ports // port name -> OpenFlow port number; replaced, never changed in place
@@ -84,9 +86,31 @@ type switchCounters struct {
 // kick asks the reconcile loop for another round; it never blocks.
 func (s *session) kick() {
 	s.wantGen.Add(1)
+	s.wake()
+}
+
+func (s *session) wake() {
 	select {
 	case s.kickCh <- struct{}{}:
 	default:
+	}
+}
+
+// kickSoon asks for a round within d (at once if d <= 0): every kickSoon
+// until then shares that round. The caller marked the work before, so a
+// round that starts earlier for any other reason takes it along; the
+// generation counts now, so that waiters know which round holds it.
+func (s *session) kickSoon(d time.Duration) {
+	if d <= 0 {
+		s.kick()
+		return
+	}
+	s.wantGen.Add(1)
+	if s.kickPending.CompareAndSwap(false, true) {
+		time.AfterFunc(d, func() {
+			s.kickPending.Store(false)
+			s.wake()
+		})
 	}
 }
 

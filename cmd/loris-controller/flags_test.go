@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseFlagsSwitchBudget(t *testing.T) {
@@ -28,6 +29,30 @@ func TestParseFlagsSwitchBudget(t *testing.T) {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("%v: accepted", args)
 		} else if !strings.Contains(err.Error(), "switch-msg") {
+			t.Errorf("%v: error %q does not name the flag", args, err)
+		}
+	}
+}
+
+func TestParseFlagsPeerLearnDelay(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.peerLearnDelay != 5*time.Millisecond || peerLearnDelay(o.peerLearnDelay) != 5*time.Millisecond {
+		t.Errorf("default %v, want 5ms", o.peerLearnDelay)
+	}
+	o, err = parseFlags([]string{"--peer-learn-delay", "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := peerLearnDelay(o.peerLearnDelay); d >= 0 {
+		t.Errorf("--peer-learn-delay 0 gives Config.PeerLearnDelay %v, want negative (no wait)", d)
+	}
+	for _, args := range [][]string{{"--peer-learn-delay", "-1ms"}, {"--peer-learn-delay", "2s"}, {"--peer-learn-delay", "soon"}} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("%v: accepted", args)
+		} else if !strings.Contains(err.Error(), "peer-learn-delay") {
 			t.Errorf("%v: error %q does not name the flag", args, err)
 		}
 	}

@@ -37,7 +37,9 @@ type options struct {
 	// switchMsgRate and switchMsgBurst: the token bucket over what one
 	// switch may send unasked (packet-ins, port status).
 	switchMsgRate, switchMsgBurst int
-	security                      securityOptions
+	// peerLearnDelay: Config.PeerLearnDelay, except that 0 means no wait.
+	peerLearnDelay time.Duration
+	security       securityOptions
 }
 
 func main() {
@@ -74,6 +76,10 @@ Flags:
 	fs.IntVar(&o.switchMsgRate, "switch-msg-rate", 5000,
 		"messages per second one switch may send unasked (packet-ins, port status), sustained; a switch over its budget is disconnected")
 	fs.IntVar(&o.switchMsgBurst, "switch-msg-burst", 20000, "messages one switch may send unasked at once, above --switch-msg-rate")
+	fs.DurationVar(&o.peerLearnDelay, "peer-learn-delay", 5*time.Millisecond,
+		"how long the other hosts of a pod may wait for the flows of a MAC learned on one host, so that a\n"+
+			"burst of learns costs each of them one round, not one per MAC. The learning host is programmed\n"+
+			"at once; the MAC's first frame goes on once every host has its flows (0: no wait, at most 1s)")
 	o.security.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -88,6 +94,9 @@ Flags:
 	}
 	if o.echoInterval <= 0 || o.deadTimeout <= o.echoInterval {
 		return o, errors.New("--dead-timeout must be longer than a positive --echo-interval")
+	}
+	if o.peerLearnDelay < 0 || o.peerLearnDelay > time.Second {
+		return o, fmt.Errorf("--peer-learn-delay %v: want 0 to 1s", o.peerLearnDelay)
 	}
 	if o.switchMsgRate <= 0 || o.switchMsgBurst <= 0 {
 		return o, errors.New("--switch-msg-rate and --switch-msg-burst must be positive")
@@ -135,7 +144,7 @@ func run(args []string) error {
 		Store: db, Logger: log, Version: version,
 		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
 		Registry: prometheus.NewRegistry(), StatsInterval: statsInterval(o.statsInterval),
-		SwitchMsgRate: o.switchMsgRate, SwitchMsgBurst: o.switchMsgBurst,
+		SwitchMsgRate: o.switchMsgRate, SwitchMsgBurst: o.switchMsgBurst, PeerLearnDelay: peerLearnDelay(o.peerLearnDelay),
 	})
 	if err != nil {
 		return err
@@ -182,6 +191,15 @@ func run(args []string) error {
 // statsInterval maps the flag's "0 disables" to the controller's negative.
 func statsInterval(d time.Duration) time.Duration {
 	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
+// peerLearnDelay maps the flag (0: no wait) to Config.PeerLearnDelay
+// (0: the default; negative: no wait).
+func peerLearnDelay(d time.Duration) time.Duration {
+	if d == 0 {
 		return -1
 	}
 	return d
