@@ -67,6 +67,9 @@ type Controller struct {
 	lastFlush time.Time   // when the last flusher's commit started
 	model     *topology.Model
 	snap      *topology.Snapshot
+	// current is snap for readers that take no lock (Snapshot): the read
+	// loop's fast path asks for it on every punted frame.
+	current atomic.Pointer[topology.Snapshot]
 	// sessions holds the live switch sessions by datapath id. A second
 	// connection from the same datapath replaces the first.
 	sessions map[topology.DatapathID]*session
@@ -129,17 +132,14 @@ func New(cfg Config) (*Controller, error) {
 
 		fullRounds: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
+	c.current.Store(c.snap)
 	metrics.observe(c)
 	c.log.Info("state loaded", "hosts", len(st.Hosts), "pods", len(st.Pods), "attachments", len(st.Attachments))
 	return c, nil
 }
 
 // Snapshot returns the current immutable view of the model.
-func (c *Controller) Snapshot() *topology.Snapshot {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.snap
-}
+func (c *Controller) Snapshot() *topology.Snapshot { return c.current.Load() }
 
 // update runs one model change: mutate changes the model, records in ch
 // what it touched and returns the store writes in tx order. If persisting
@@ -195,7 +195,11 @@ func (c *Controller) publish(ch *change) []*session {
 	before := c.snap
 	c.snap = c.model.Snapshot()
 	c.metrics.modelChanged(c.snap)
-	return c.markAffected(before, c.snap, ch)
+	kick := c.markAffected(before, c.snap, ch)
+	// Readers without the lock see the change once its work is marked,
+	// as readers with it did.
+	c.current.Store(c.snap)
+	return kick
 }
 
 // reloadModel replaces the model by the stored state after a failed write

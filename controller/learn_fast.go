@@ -1,5 +1,7 @@
 package controller
 
+import "github.com/lorispack/loris/topology"
+
 // The fast path of MAC learning. A frame from a MAC already bound to its
 // port, punted again only because it raced the flows being installed (or
 // by a switch that keeps punting), needs no model change: once the switch
@@ -16,6 +18,8 @@ package controller
 type learnedPair struct {
 	gen uint64
 	att string
+	// held: a snapshot seen to hold the binding (the read loop's check).
+	held *topology.Snapshot
 }
 
 // reinjectNow re-injects data at once if the fast path applies, and
@@ -28,21 +32,31 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 	if !ok {
 		return false
 	}
+	k := portMAC{port, mac}
 	l.fastMu.Lock()
-	e, ok := l.learnedAt.get(portMAC{port, mac})
-	indexedHost, indexedPorts, indexedAttachments := l.indexedHost, l.indexedPorts, l.indexedAttachments
+	_, recorded := l.learnedAt.get(k)
 	l.fastMu.Unlock()
-	if !ok {
+	if !recorded {
 		return false
 	}
 	s := l.s
 	s.mu.Lock()
 	host, portsGen := s.host, s.portsGen
 	s.mu.Unlock()
-	if host == "" || host != indexedHost || portsGen != indexedPorts || s.doneGen.Load() < e.gen {
-		return false
+	snap := s.c.Snapshot()
+	l.fastMu.Lock()
+	e, ok := l.learnedAt.get(k)
+	ok = ok && host != "" && host == l.indexedHost && portsGen == l.indexedPorts &&
+		snap.AttachmentsVersion() == l.indexedAttachments && s.doneGen.Load() >= e.gen
+	if ok && e.held != snap {
+		// Looked up once per snapshot: in the steady state it stays.
+		if ok = snap.Holds(e.att, mac); ok {
+			e.held = snap
+			l.learnedAt.put(k, e)
+		}
 	}
-	if snap := s.c.Snapshot(); snap.AttachmentsVersion() != indexedAttachments || !snap.Holds(e.att, mac) {
+	l.fastMu.Unlock()
+	if !ok {
 		return false
 	}
 	// Both sends encode data before they return: the read buffer it
