@@ -1,15 +1,21 @@
 package controller
 
-import "github.com/lorispack/loris/topology"
+import (
+	"errors"
+
+	"github.com/lorispack/loris/ofproto"
+	"github.com/lorispack/loris/topology"
+)
 
 // The fast path of MAC learning. A frame from a MAC already bound to its
 // port, punted again only because it raced the flows being installed (or
 // by a switch that keeps punting), needs no model change: once the switch
 // has applied the round that installs the binding's flows, re-injecting
-// it is all there is to do. The read loop does that itself, without the two
-// goroutine hand-offs of the learner and reinjectLoop, when nothing is
-// queued ahead of the frame (so that frames keep their order) and
-// everything the learner's record rests on is still as it was: the
+// it is all there is to do. The read loop does that itself, without the
+// two goroutine hand-offs of the learner and reinjectLoop (and, for the
+// last frame read, without the writer's: ofproto's SendNow), when nothing
+// is queued ahead of the frame (so that frames keep their order)
+// and everything the learner's record rests on is still as it was: the
 // host's attachments, the switch's ports, and the binding in the current
 // snapshot. Anything else takes the learner's way.
 
@@ -25,7 +31,7 @@ type learnedPair struct {
 // reinjectNow re-injects data at once if the fast path applies, and
 // reports whether it did. It runs on the read loop.
 func (l *learner) reinjectNow(port uint32, data []byte) bool {
-	if l.slow.Load() > 0 {
+	if l.slow.Load() > 0 || l.s.conn == nil {
 		return false
 	}
 	mac, ok := sourceMAC(data)
@@ -59,15 +65,17 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 	if !ok {
 		return false
 	}
-	// Both sends encode data before they return: the read buffer it
-	// aliases may be reused afterwards. The last frame read goes out at
-	// once; within a burst the writer coalesces.
-	send := s.conn.Send
+	// Both sends encode data before they return (the read buffer it
+	// aliases may be reused afterwards) and never wait for a switch that
+	// does not read: then the learner's queue takes the frame, or drops
+	// it. The last frame read goes out at once; within a burst the writer
+	// coalesces.
+	send := s.conn.TrySend
 	if s.conn.ReadBuffered() == 0 {
 		send = s.conn.SendNow
 	}
 	if _, err := send(reinjectMessage(port, data)); err != nil {
-		return true // the connection is closing: nothing to learn from it either
+		return !errors.Is(err, ofproto.ErrQueueFull) // else closing: nothing to learn from it either
 	}
 	l.fastSent.Add(1)
 	return true

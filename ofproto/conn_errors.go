@@ -11,6 +11,11 @@ import (
 // the connection went down.
 var ErrClosed = errors.New("ofproto: connection closed")
 
+// ErrQueueFull is returned by SendNow and TrySend when the connection's
+// output queue holds MaxQueuedBytes already: the peer is not reading.
+// Nothing was sent.
+var ErrQueueFull = errors.New("ofproto: output queue full")
+
 // ErrDeadPeer closes a connection when the peer has sent nothing for
 // ConnOptions.DeadTimeout, not even an answer to our echo keepalives.
 var ErrDeadPeer = errors.New("ofproto: peer sent nothing within the dead-peer timeout")

@@ -8,10 +8,14 @@ package ofproto
 // the last one read (ReadBuffered is 0), not inside a burst, where
 // queueing lets the writer coalesce the burst into a few syscalls.
 //
+// Unlike Send, SendNow never waits for room in the queue: over
+// MaxQueuedBytes it returns ErrQueueFull and sends nothing, so that a
+// read loop answering its peer never blocks on the peer's reading.
+//
 // A failed write closes the connection, as the writer's would; SendNow
 // then returns the error that says why.
 func (c *Conn) SendNow(m Message) (uint32, error) {
-	xid := c.nextXID()
+	xids := [1]uint32{c.nextXID()}
 	q := c.out
 	q.mu.Lock()
 	if q.closed {
@@ -19,9 +23,10 @@ func (c *Conn) SendNow(m Message) (uint32, error) {
 		return 0, c.sendErr(ErrClosed)
 	}
 	if len(q.buf) > 0 || q.writing {
-		q.mu.Unlock()
-		return xid, c.sendQueued(xid, m)
+		defer q.mu.Unlock()
+		return q.tryAppendLocked(xids[0], m)
 	}
+	xid := xids[0]
 	out := Append(q.direct[:0], xid, m)
 	if len(out) > MaxMessageLen {
 		q.mu.Unlock()
@@ -52,15 +57,35 @@ func (c *Conn) SendNow(m Message) (uint32, error) {
 	return xid, nil
 }
 
-// sendQueued queues m with xid as Send does.
-func (c *Conn) sendQueued(xid uint32, m Message) error {
-	xids := [1]uint32{xid}
-	ms := [1]Message{m}
-	_, err := c.out.enqueue(xids[:], ms[:])
-	return c.sendErr(err)
+// TrySend is Send that never waits for room in the queue: over
+// MaxQueuedBytes it returns ErrQueueFull and sends nothing. For a read
+// loop's answers inside a burst (SendNow for the last one).
+func (c *Conn) TrySend(m Message) (uint32, error) {
+	xid := c.nextXID()
+	q := c.out
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return 0, ErrClosed
+	}
+	return q.tryAppendLocked(xid, m)
+}
+
+// tryAppendLocked queues m unless the queue is full. Called with q.mu
+// held, on an open queue.
+func (q *writeQueue) tryAppendLocked(xid uint32, m Message) (uint32, error) {
+	if len(q.buf) >= q.limit {
+		return 0, ErrQueueFull
+	}
+	xids, ms := [1]uint32{xid}, [1]Message{m}
+	if _, err := q.appendLocked(xids[:], ms[:]); err != nil {
+		return 0, err
+	}
+	return xid, nil
 }
 
 // ReadBuffered is how many bytes the read loop has received and not yet
 // handed out. A Handler that sees 0 is answering the last message read
-// so far: the moment for SendNow.
+// so far: the moment for SendNow. Only a Handler may call it, on the
+// read loop: it reads the read loop's buffer.
 func (c *Conn) ReadBuffered() int { return c.in.r.Buffered() }

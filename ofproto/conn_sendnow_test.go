@@ -234,3 +234,46 @@ func TestSendNowWaitsForTheWriter(t *testing.T) {
 		t.Fatalf("second on the wire: %v %q, want SendNow's message", h, body[HeaderLen:])
 	}
 }
+
+// With the queue over MaxQueuedBytes (the peer does not read), SendNow
+// and TrySend return ErrQueueFull at once and send nothing, where Send
+// would wait.
+func TestSendNowNeverWaitsForRoom(t *testing.T) {
+	a, b := tcpPair(t)
+	gc := &gatedWriterConn{Conn: a, started: make(chan struct{}), open: make(chan struct{})}
+	c := NewConn(gc, ConnOptions{MaxQueuedBytes: 1024})
+	t.Cleanup(func() { c.Close() })
+	select {
+	case <-gc.started: // the writer holds HELLO
+	case <-time.After(testWait):
+		t.Fatal("the writer never wrote")
+	}
+	if _, err := c.Send(&EchoRequest{Data: make([]byte, 2000)}); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().MessagesOut
+	done := make(chan error, 1)
+	for name, send := range map[string]func(Message) (uint32, error){"SendNow": c.SendNow, "TrySend": c.TrySend} {
+		go func() {
+			_, err := send(&EchoRequest{Data: []byte("no room")})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrQueueFull) {
+				t.Fatalf("%s on a full queue: %v, want ErrQueueFull", name, err)
+			}
+		case <-time.After(testWait):
+			t.Fatalf("%s waited for room", name)
+		}
+	}
+	if after := c.Stats().MessagesOut; after != before {
+		t.Fatalf("a refused SendNow queued %d messages", after-before)
+	}
+	close(gc.open)
+	p := &rawPeer{t: t, nc: b, fr: newFrameReader(b)}
+	p.readType(TypeHello)
+	if h, body := p.read(); h.Type != TypeEchoRequest || len(body) != HeaderLen+2000 {
+		t.Fatalf("after HELLO: %v (%d bytes), want the 2000-byte ECHO_REQUEST", h, len(body))
+	}
+}

@@ -58,6 +58,11 @@ func (q *writeQueue) enqueue(xids []uint32, ms []Message) (uint64, error) {
 	if q.closed {
 		return 0, ErrClosed
 	}
+	return q.appendLocked(xids, ms)
+}
+
+// appendLocked is enqueue once there is room. Called with q.mu held.
+func (q *writeQueue) appendLocked(xids []uint32, ms []Message) (uint64, error) {
 	start := len(q.buf)
 	for i, m := range ms {
 		at := len(q.buf)

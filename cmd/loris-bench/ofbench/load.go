@@ -2,6 +2,7 @@ package ofbench
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/lorispack/loris/ofproto"
@@ -79,7 +80,13 @@ func (s *Switch) Generate(ctx context.Context, cfg LoadConfig, measureFrom time.
 	// trip measured, whichever controller is measured.
 	send := s.conn.Send
 	if cfg.Window == 1 {
-		send = s.conn.SendNow
+		send = func(m ofproto.Message) (uint32, error) {
+			xid, err := s.conn.SendNow(m)
+			if errors.Is(err, ofproto.ErrQueueFull) { // never with one at a time, but then wait
+				return s.conn.Send(m)
+			}
+			return xid, err
+		}
 	}
 loop:
 	for {
