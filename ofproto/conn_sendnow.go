@@ -12,8 +12,10 @@ package ofproto
 // MaxQueuedBytes it returns ErrQueueFull and sends nothing, so that a
 // read loop answering its peer never blocks on the peer's reading.
 //
-// A failed write closes the connection, as the writer's would; SendNow
-// then returns the error that says why.
+// A direct write waits for the socket as the writer's would: at most
+// WriteTimeout, after which the connection closes. A failed write closes
+// the connection, as the writer's would; SendNow then returns the error
+// that says why.
 func (c *Conn) SendNow(m Message) (uint32, error) {
 	xids := [1]uint32{c.nextXID()}
 	q := c.out
