@@ -39,12 +39,6 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 		return false
 	}
 	k := portMAC{port, mac}
-	l.fastMu.Lock()
-	_, recorded := l.learnedAt.get(k)
-	l.fastMu.Unlock()
-	if !recorded {
-		return false
-	}
 	s := l.s
 	s.mu.Lock()
 	host, portsGen := s.host, s.portsGen
