@@ -20,9 +20,15 @@ type callerConn struct {
 	byCaller, byWriter atomic.Int64
 }
 
-func (c *callerConn) Write(b []byte) (int, error) {
+// inSendNow reports whether the calling goroutine is inside
+// Conn.SendNow.
+func inSendNow() bool {
 	buf := make([]byte, 8<<10)
-	if strings.Contains(string(buf[:runtime.Stack(buf, false)]), "SendNow") {
+	return strings.Contains(string(buf[:runtime.Stack(buf, false)]), ".(*Conn).SendNow(")
+}
+
+func (c *callerConn) Write(b []byte) (int, error) {
+	if inSendNow() {
 		c.byCaller.Add(1)
 	} else {
 		c.byWriter.Add(1)
@@ -201,8 +207,7 @@ type gatedWriterConn struct {
 }
 
 func (c *gatedWriterConn) Write(b []byte) (int, error) {
-	buf := make([]byte, 8<<10)
-	if !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "SendNow") {
+	if !inSendNow() {
 		c.once.Do(func() { close(c.started) })
 		<-c.open
 	}
