@@ -94,16 +94,7 @@ func TestReadLoopKeepsOrderWhileInstalling(t *testing.T) {
 	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
 	l := learnerOf(t, c, 1)
 
-	gate := make(chan struct{})
-	sw2.mu.Lock()
-	sw2.gate = gate
-	sw2.mu.Unlock()
-	opened := false
-	defer func() {
-		if !opened {
-			close(gate)
-		}
-	}()
+	release := sw2.holdBarriers(t)
 	first := sendLearnFrame(t, sw1, a, 7, mac)
 	metricsWaitFor(t, "switch 1 confirmed the MAC's round", 10*time.Second, func() bool {
 		return c.Snapshot().Holds(a.ID, mac) && l.s.doneGen.Load() == l.s.wantGen.Load()
@@ -115,8 +106,7 @@ func TestReadLoopKeepsOrderWhileInstalling(t *testing.T) {
 		t.Fatalf("%d frames re-injected (%d by the read loop) before switch 2 confirmed the MAC's flows",
 			len(outs), l.fastSent.Load())
 	}
-	close(gate)
-	opened = true
+	release()
 	outs := waitPacketOuts(t, sw1, 2, "both frames re-injected")
 	checkReinjected(t, outs[0], 7, first)
 	checkReinjected(t, outs[1], 7, second)

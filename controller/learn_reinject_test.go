@@ -66,6 +66,20 @@ func (sw *gatedSwitch) handle(c *ofproto.Conn, h ofproto.Header, m ofproto.Messa
 	sw.stateSwitch.handle(c, h, m)
 }
 
+// holdBarriers makes the switch hold its barrier replies (it has not
+// confirmed what it was sent) until release is called, at the latest
+// when the test ends.
+func (sw *gatedSwitch) holdBarriers(t *testing.T) (release func()) {
+	gate := make(chan struct{})
+	sw.mu.Lock()
+	sw.gate = gate
+	sw.mu.Unlock()
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	return release
+}
+
 // firstAt returns when the first event named what came (zero: none yet).
 func (sw *gatedSwitch) firstAt(what string) time.Time {
 	sw.mu.Lock()
@@ -94,16 +108,7 @@ func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 	mac := topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 1}
 	sw1, sw2 := connectLearnPair(t, c, a, b, mac)
 
-	gate := make(chan struct{})
-	sw2.mu.Lock()
-	sw2.gate = gate
-	sw2.mu.Unlock()
-	released := false
-	defer func() {
-		if !released {
-			close(gate)
-		}
-	}()
+	release := sw2.holdBarriers(t)
 	frame := sendLearnFrame(t, sw1, a, 7, mac)
 	metricsWaitFor(t, "the learned MAC's flows on both switches", 10*time.Second, func() bool {
 		e1, _ := sw1.seen()
@@ -124,20 +129,13 @@ func TestReinjectWaitsForEverySwitchOfThePod(t *testing.T) {
 	if events, _ := sw1.seen(); len(events) == 0 || events[len(events)-1] == "packet-out" {
 		t.Fatalf("switch 1 saw %v before switch 2 confirmed the MAC", events)
 	}
-	close(gate)
-	released = true
+	release()
 	metricsWaitFor(t, "the frame re-injected on switch 1", 10*time.Second, func() bool {
 		_, outs := sw1.seen()
 		return len(outs) > 0
 	})
 	_, outs := sw1.seen()
-	po := outs[0]
-	if po.InPort != 7 || !bytes.Equal(po.Data, frame) || len(po.Actions) != 1 {
-		t.Fatalf("re-injected %+v, want the frame from port 7 sent to the pipeline", po)
-	}
-	if out, ok := po.Actions[0].(ofproto.ActionOutput); !ok || out.Port != ofproto.PortTable {
-		t.Fatalf("re-injection action %#v, want output:TABLE", po.Actions[0])
-	}
+	checkReinjected(t, outs[0], 7, frame)
 	if _, outs2 := sw2.seen(); len(outs2) != 0 {
 		t.Fatalf("switch 2 got %d PACKET_OUTs; the frame belongs to switch 1", len(outs2))
 	}
@@ -158,11 +156,7 @@ func TestReinjectBoundMACSkipsUnrelatedRounds(t *testing.T) {
 		return len(outs) == 1
 	})
 
-	gate := make(chan struct{})
-	defer close(gate)
-	sw1.mu.Lock()
-	sw1.gate = gate
-	sw1.mu.Unlock()
+	sw1.holdBarriers(t)
 	sendLearnFrame(t, sw2, b, 9, topology.MAC{0x02, 0xaa, 0xbb, 0, 0, 8})
 	metricsWaitFor(t, "switch 1 holding the round for h2's learn", 10*time.Second, func() bool {
 		for _, s := range c.Status().Switches {
