@@ -39,14 +39,14 @@ func TestParseFlagsPeerLearnDelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.peerLearnDelay != 5*time.Millisecond || peerLearnDelay(o.peerLearnDelay) != 5*time.Millisecond {
+	if o.peerLearnDelay != 5*time.Millisecond || zeroOff(o.peerLearnDelay) != 5*time.Millisecond {
 		t.Errorf("default %v, want 5ms", o.peerLearnDelay)
 	}
 	o, err = parseFlags([]string{"--peer-learn-delay", "0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := peerLearnDelay(o.peerLearnDelay); d >= 0 {
+	if d := zeroOff(o.peerLearnDelay); d >= 0 {
 		t.Errorf("--peer-learn-delay 0 gives Config.PeerLearnDelay %v, want negative (no wait)", d)
 	}
 	for _, args := range [][]string{{"--peer-learn-delay", "-1ms"}, {"--peer-learn-delay", "2s"}, {"--peer-learn-delay", "soon"}} {

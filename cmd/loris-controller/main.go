@@ -143,8 +143,8 @@ func run(args []string) error {
 	ctl, err := controller.New(controller.Config{
 		Store: db, Logger: log, Version: version,
 		EchoInterval: o.echoInterval, DeadTimeout: o.deadTimeout,
-		Registry: prometheus.NewRegistry(), StatsInterval: statsInterval(o.statsInterval),
-		SwitchMsgRate: o.switchMsgRate, SwitchMsgBurst: o.switchMsgBurst, PeerLearnDelay: peerLearnDelay(o.peerLearnDelay),
+		Registry: prometheus.NewRegistry(), StatsInterval: zeroOff(o.statsInterval),
+		SwitchMsgRate: o.switchMsgRate, SwitchMsgBurst: o.switchMsgBurst, PeerLearnDelay: zeroOff(o.peerLearnDelay),
 	})
 	if err != nil {
 		return err
@@ -188,18 +188,11 @@ func run(args []string) error {
 	return err
 }
 
-// statsInterval maps the flag's "0 disables" to the controller's negative.
-func statsInterval(d time.Duration) time.Duration {
+// zeroOff maps a flag's "0: off" to the controller's negative duration
+// (in Config, 0 takes the default): --port-stats-interval,
+// --peer-learn-delay.
+func zeroOff(d time.Duration) time.Duration {
 	if d <= 0 {
-		return -1
-	}
-	return d
-}
-
-// peerLearnDelay maps the flag (0: no wait) to Config.PeerLearnDelay
-// (0: the default; negative: no wait).
-func peerLearnDelay(d time.Duration) time.Duration {
-	if d == 0 {
 		return -1
 	}
 	return d
