@@ -17,7 +17,7 @@ package ofproto
 // the connection, as the writer's would; SendNow then returns the error
 // that says why.
 func (c *Conn) SendNow(m Message) (uint32, error) {
-	xids := [1]uint32{c.nextXID()}
+	xid := c.nextXID()
 	q := c.out
 	q.mu.Lock()
 	if q.closed {
@@ -26,9 +26,8 @@ func (c *Conn) SendNow(m Message) (uint32, error) {
 	}
 	if len(q.buf) > 0 || q.writing {
 		defer q.mu.Unlock()
-		return q.tryAppendLocked(xids[0], m)
+		return q.tryAppendLocked(xid, m)
 	}
-	xid := xids[0]
 	out := Append(q.direct[:0], xid, m)
 	if len(out) > MaxMessageLen {
 		q.mu.Unlock()
@@ -66,10 +65,11 @@ func (c *Conn) TrySend(m Message) (uint32, error) {
 	xid := c.nextXID()
 	q := c.out
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
-		return 0, ErrClosed
+		q.mu.Unlock()
+		return 0, c.sendErr(ErrClosed) // the error that says why, as Send's
 	}
+	defer q.mu.Unlock()
 	return q.tryAppendLocked(xid, m)
 }
 
