@@ -54,15 +54,28 @@ func waitIdle(t *testing.T, c *Conn) {
 	}
 }
 
-// On an idle connection SendNow writes on the caller's goroutine: the
-// message is on the wire when it returns, with no hand-off to the writer.
-func TestSendNowWritesOnCallerWhenIdle(t *testing.T) {
+// helloedTCP connects a Conn over loopback TCP (through wrap, if given)
+// to a raw peer that has read the Conn's HELLO; it returns the Conn's
+// own socket too.
+func helloedTCP(t *testing.T, wrap func(net.Conn) net.Conn) (*Conn, *rawPeer, net.Conn) {
+	t.Helper()
 	a, b := tcpPair(t)
-	cc := &callerConn{Conn: a}
-	c := NewConn(cc, ConnOptions{})
+	var nc net.Conn = a
+	if wrap != nil {
+		nc = wrap(a)
+	}
+	c := NewConn(nc, ConnOptions{})
 	t.Cleanup(func() { c.Close() })
 	p := &rawPeer{t: t, nc: b, fr: newFrameReader(b)}
 	p.readType(TypeHello)
+	return c, p, a
+}
+
+// On an idle connection SendNow writes on the caller's goroutine: the
+// message is on the wire when it returns, with no hand-off to the writer.
+func TestSendNowWritesOnCallerWhenIdle(t *testing.T) {
+	var cc *callerConn
+	c, p, _ := helloedTCP(t, func(a net.Conn) net.Conn { cc = &callerConn{Conn: a}; return cc })
 	waitIdle(t, c)
 	writerBefore := cc.byWriter.Load()
 
@@ -86,11 +99,7 @@ func TestSendNowWritesOnCallerWhenIdle(t *testing.T) {
 // Behind queued output SendNow queues too: nothing overtakes what was
 // sent before it.
 func TestSendNowKeepsOrderBehindQueuedOutput(t *testing.T) {
-	a, b := tcpPair(t)
-	c := NewConn(a, ConnOptions{})
-	t.Cleanup(func() { c.Close() })
-	p := &rawPeer{t: t, nc: b, fr: newFrameReader(b)}
-	p.readType(TypeHello)
+	c, p, _ := helloedTCP(t, nil)
 
 	const n = 2000 // about 500 KiB: the writer is still busy when SendNow comes
 	ms := make([]Message, n)
@@ -119,11 +128,7 @@ func TestSendNowKeepsOrderBehindQueuedOutput(t *testing.T) {
 // whole (no two writers interleave bytes) and each goroutine's messages
 // in the order it sent them.
 func TestSendNowConcurrentWithSend(t *testing.T) {
-	a, b := tcpPair(t)
-	c := NewConn(a, ConnOptions{})
-	t.Cleanup(func() { c.Close() })
-	p := &rawPeer{t: t, nc: b, fr: newFrameReader(b)}
-	p.readType(TypeHello)
+	c, p, _ := helloedTCP(t, nil)
 
 	const senders, each = 4, 500
 	var wg sync.WaitGroup
@@ -170,20 +175,13 @@ func TestSendNowConcurrentWithSend(t *testing.T) {
 // SendNow on a closed connection fails with ErrClosed and writes nothing;
 // a write that fails closes the connection and says why.
 func TestSendNowClosed(t *testing.T) {
-	a, b := tcpPair(t)
-	c := NewConn(a, ConnOptions{})
-	p := &rawPeer{t: t, nc: b, fr: newFrameReader(b)}
-	p.readType(TypeHello)
+	c, _, _ := helloedTCP(t, nil)
 	c.Close()
 	if _, err := c.SendNow(&BarrierRequest{}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("SendNow after Close: %v, want ErrClosed", err)
 	}
 
-	a2, b2 := tcpPair(t)
-	c2 := NewConn(a2, ConnOptions{})
-	t.Cleanup(func() { c2.Close() })
-	p2 := &rawPeer{t: t, nc: b2, fr: newFrameReader(b2)}
-	p2.readType(TypeHello)
+	c2, _, a2 := helloedTCP(t, nil)
 	waitIdle(t, c2)
 	a2.Close() // our own socket gone: the next write fails
 	if _, err := c2.SendNow(&BarrierRequest{}); !errors.Is(err, ErrClosed) || !strings.Contains(err.Error(), "write") {
