@@ -22,9 +22,9 @@ import (
 // copies the frame into a bounded queue (never blocking, dropping and
 // counting when full; a frame of a MAC whose flows are installed it
 // re-injects itself, learn_fast.go), and the learner's goroutine works
-// through the queue in batches, so that a flooding container costs one model update
-// per batch rather than one per frame, and never stalls the switch's
-// connection or any other switch.
+// through the queue in batches, so that a flooding container costs one
+// model update per batch rather than one per frame, and never stalls the
+// switch's connection or any other switch.
 //
 // For each frame: a MAC free in the pod is bound to the port (a learned
 // binding, persisted); a MAC another member holds is refused (a conflict,
