@@ -152,7 +152,7 @@ func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) 
 	if ch.hosts {
 		out := make([]*session, 0, len(c.sessions))
 		for _, s := range c.sessions {
-			s.markWork(func(w *sessionWork) { *w = sessionWork{full: true} })
+			s.markWork(after, func(w *sessionWork) { *w = sessionWork{full: true} })
 			out = append(out, s)
 		}
 		return out
@@ -174,7 +174,7 @@ func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) 
 	out := make([]*session, 0, len(affected))
 	for _, s := range c.sessions {
 		if affected[s] {
-			s.markWork(func(w *sessionWork) {
+			s.markWork(after, func(w *sessionWork) {
 				w.addPods(ch.pods)
 				w.addMembers(ch.members)
 			})
@@ -186,18 +186,20 @@ func (c *Controller) markAffected(before, after *topology.Snapshot, ch *change) 
 	return out
 }
 
-// markWork merges more work for the next round.
-func (s *session) markWork(add func(w *sessionWork)) {
+// markWork merges more work for the next round, which leads to snap.
+func (s *session) markWork(snap *topology.Snapshot, add func(w *sessionWork)) {
 	s.mu.Lock()
 	add(&s.work)
+	s.snap = snap
 	s.mu.Unlock()
 }
 
-// advance moves the session's reference snapshot forward over a change
-// that does not concern it, if it has no work pending, so that it does not
-// keep an old snapshot alive.
+// advance moves the session's snapshots forward over a change that does
+// not concern it (its base too if it has no work pending), so that it
+// does not keep an old snapshot alive.
 func (s *session) advance(snap *topology.Snapshot) {
 	s.mu.Lock()
+	s.snap = snap
 	if s.work.empty() && s.base.snap != nil {
 		s.base.snap = snap
 	}

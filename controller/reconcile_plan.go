@@ -10,18 +10,17 @@ import (
 	"github.com/lorispack/loris/topology"
 )
 
-// takeWork returns the current snapshot with the work that leads to it
-// from the session's base, and clears the work. Both are read under c.mu
-// (the lock markAffected runs under), so no change can be in the snapshot
-// without its work, or the reverse.
+// takeWork returns the snapshot the session's work leads to from its
+// base, with that work, and clears the work. markAffected sets both
+// together under s.mu, so no change can be in the snapshot without its
+// work, or the reverse; c.mu is not needed, so a round never queues
+// behind the learners' model updates.
 func (s *session) takeWork() (*topology.Snapshot, sessionWork, reconciledBase) {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.work
 	s.work = sessionWork{}
-	return s.c.snap, w, s.base
+	return s.snap, w, s.base
 }
 
 func (s *session) setBase(b reconciledBase) {

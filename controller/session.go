@@ -60,6 +60,9 @@ type session struct {
 	// current snapshot and sends the difference.
 	work sessionWork
 	base reconciledBase
+	// snap is the controller's snapshot as of the last change published
+	// (markAffected sets it with work): what a round compiles to.
+	snap *topology.Snapshot
 	// podCache: the last compile of a few pods from base, owned by the
 	// reconcile loop (keepCompiled).
 	podCache map[string]*policy.FlowSet
@@ -212,6 +215,9 @@ func (c *Controller) attachSession(s *session) {
 	c.mu.Lock()
 	old := c.sessions[s.dpid]
 	c.sessions[s.dpid] = s
+	s.mu.Lock()
+	s.snap = c.snap
+	s.mu.Unlock()
 	c.mu.Unlock()
 	if old != nil {
 		old.log.Info("replaced by a new connection from the same datapath")
