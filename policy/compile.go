@@ -113,10 +113,10 @@ type compiler struct {
 	fs     *FlowSet
 	// toPeer caches the tunnel actions per (VNI, peer): every remote
 	// member on the same peer shares one read-only slice.
-	toPeer map[peerVNI][]Action
+	toPeer memo[peerVNI, []Action]
 	// learned caches learnedOf, peers caches peer.
 	learned map[string][]topology.Binding
-	peers   map[string]peerLookup
+	peers   memo[string, peerLookup]
 	// scopes, in CompileMembers, may narrow a member's learned MACs to
 	// those its MemberScope names.
 	scopes []MemberScope
@@ -254,10 +254,12 @@ func (c *compiler) remoteMemberFlows(vni uint32, meta *uint64, m topology.Attach
 	if !ok {
 		return
 	}
-	c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
-		Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
-		Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
-		Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
+	if c.scopes == nil || !c.narrowed(m.ID) {
+		c.add(Flow{Table: TableForwardLocalOrigin, Priority: PriorityExact,
+			Cookie:       Cookie(KindForwardRemote, AttachmentCookieID(m.ID)),
+			Match:        Match{Metadata: meta, EthDst: macPtr(m.MAC)},
+			Instructions: Instructions{Actions: c.tunnelActions(vni, peer)}})
+	}
 	c.remoteLearnedFlows(vni, meta, m, peer)
 }
 
@@ -266,7 +268,7 @@ func (c *compiler) remoteMemberFlows(vni uint32, meta *uint64, m topology.Attach
 // learningFlows) for the MACs it learned.
 func (c *compiler) localMemberFlows(vni uint32, meta *uint64, m localMember) {
 	c.boundMACFlows(vni, meta, m, m.MAC)
-	c.learningFlows(vni, meta, m)
+	c.learningFlows(vni, meta, m, true)
 }
 
 // boundMACFlows are the flows of one MAC bound to a local member's port.
@@ -298,15 +300,12 @@ func (c *compiler) peer(name string) (topology.Host, bool) {
 	if !c.hasTun || name == c.self.Name {
 		return topology.Host{}, false
 	}
-	if p, ok := c.peers[name]; ok {
+	if p, ok := c.peers.get(name); ok {
 		return p.host, p.ok
 	}
 	h, ok := c.snap.Host(name)
 	ok = ok && h.Tunnel == c.self.Tunnel
-	if c.peers == nil {
-		c.peers = map[string]peerLookup{}
-	}
-	c.peers[name] = peerLookup{h, ok}
+	c.peers.put(name, peerLookup{h, ok})
 	return h, ok
 }
 
@@ -317,7 +316,7 @@ type peerLookup struct {
 
 func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {
 	k := peerVNI{to.Name, vni}
-	if as, ok := c.toPeer[k]; ok {
+	if as, ok := c.toPeer.get(k); ok {
 		return as
 	}
 	as := []Action{
@@ -325,10 +324,7 @@ func (c *compiler) tunnelActions(vni uint32, to topology.Host) []Action {
 		{Kind: ActionSetTunDst, TunDst: to.TunnelIP},
 		{Kind: ActionOutput, Port: c.tun},
 	}
-	if c.toPeer == nil {
-		c.toPeer = map[peerVNI][]Action{}
-	}
-	c.toPeer[k] = as
+	c.toPeer.put(k, as)
 	return as
 }
 

@@ -9,9 +9,9 @@ import (
 // learningFlows: what a plugged local member needs for MAC learning (issue
 // 4). Its learned MACs get the same port security, ARP guard and delivery
 // flows as its own MAC; MACs the controller refused on its port are
-// dropped; any other source MAC goes to the controller through the port's
-// meter.
-func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
+// dropped; with punt, any other source MAC goes to the controller through
+// the port's meter.
+func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember, punt bool) {
 	id := AttachmentCookieID(m.ID)
 	for _, mac := range c.learnedMACs(m.Attachment) {
 		c.boundMACFlows(vni, meta, m, mac)
@@ -19,6 +19,9 @@ func (c *compiler) learningFlows(vni uint32, meta *uint64, m localMember) {
 	for _, conflict := range c.snap.ConflictsOf(m.ID) {
 		c.add(Flow{Table: TableClassify, Priority: PriorityRefusedSource, Cookie: Cookie(KindRefusedSource, id),
 			Match: Match{InPort: m.port, EthSrc: macPtr(conflict.MAC)}})
+	}
+	if !punt {
+		return
 	}
 	meter := PuntMeterID(m.port)
 	c.fs.Meters = append(c.fs.Meters, Meter{ID: meter, Rate: PuntRate, Burst: PuntBurst})

@@ -26,7 +26,11 @@ import (
 // flows of its other learned MACs are then left out too. They are the
 // same before and after a change that did not touch them, so the diff is
 // unchanged, and a member learning its 16th MAC no longer compiles the 15
-// before it twice (TestCompileMembersDelta).
+// before it twice (TestCompileMembersDelta). A member whose scopes all
+// name MACs gets none of the flows that do not depend on what it learned
+// (those of its own MAC, its punt flow and meter, the ARP flow for its own
+// address): a learn or a refusal leaves them as they were, and a change
+// that does touch them (a port, an attachment) recompiles the whole pod.
 func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, scopes []MemberScope) *FlowSet {
 	c := newCompiler(s, host, ports)
 	if !c.known {
@@ -65,11 +69,20 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 		_, local = c.podOnHost(pod)
 		for _, m := range local {
 			anyPlugged = anyPlugged || m.plugged
-			if hasMember(members, m.ID) {
+			if !hasMember(members, m.ID) {
+				continue
+			}
+			narrow := c.narrowed(m.ID)
+			if !narrow {
 				ownTargets = append(ownTargets, m)
-				if m.plugged {
-					c.localMemberFlows(vni, meta, m)
-				}
+			}
+			if !m.plugged {
+				continue
+			}
+			if narrow {
+				c.learningFlows(vni, meta, m, false)
+			} else {
+				c.localMemberFlows(vni, meta, m)
 			}
 		}
 	} else {
@@ -91,6 +104,21 @@ func CompileMembers(s *topology.Snapshot, host string, ports Ports, pod string, 
 	c.arpResponderFlows(p, meta, anyPlugged, local, ownTargets, members)
 	sortFlowSet(c.fs)
 	return c.fs
+}
+
+// narrowed reports whether every scope naming id names MACs: then only
+// the flows of those MACs can have changed.
+func (c *compiler) narrowed(id string) bool {
+	named := false
+	for _, sc := range c.scopes {
+		if sc.ID == id {
+			if sc.AllMACs {
+				return false
+			}
+			named = true
+		}
+	}
+	return named
 }
 
 func hasMember(members []topology.Attachment, id string) bool {

@@ -24,6 +24,21 @@ func sortFlowSet(fs *FlowSet) {
 
 // sortFlows sorts fs.Flows and drops exact duplicates.
 func sortFlows(fs *FlowSet) {
+	if len(fs.Flows) <= sortInPlaceMax {
+		// A handful of flows (a learn's CompileMembers): moving them
+		// costs less than the two slices below.
+		slices.SortFunc(fs.Flows, func(a, b Flow) int { return compareFlows(&a, &b) })
+		w := 1
+		for i := 1; i < len(fs.Flows); i++ {
+			if !isDuplicate(&fs.Flows[w-1], &fs.Flows[i]) {
+				fs.Flows[w] = fs.Flows[i]
+				w++
+			}
+		}
+		clear(fs.Flows[w:]) // no pointers kept alive past the end
+		fs.Flows = fs.Flows[:w]
+		return
+	}
 	// Sort pointers, not the flows themselves: a Flow is large and moving
 	// it is most of the cost of sorting ten thousand of them.
 	order := make([]*Flow, len(fs.Flows))
@@ -40,6 +55,9 @@ func sortFlows(fs *FlowSet) {
 	}
 	fs.Flows = sorted
 }
+
+// sortInPlaceMax is the most flows sortFlows sorts where they lie.
+const sortInPlaceMax = 32
 
 func isDuplicate(a, b *Flow) bool {
 	return compareFlows(a, b) == 0 && a.Cookie == b.Cookie && a.Instructions.String() == b.Instructions.String()
