@@ -3,10 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +14,9 @@ import (
 	"time"
 
 	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
-	"github.com/lorispack/loris/controller"
 	"github.com/lorispack/loris/e2e/cluster"
 	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
-	"github.com/lorispack/loris/store"
 	"github.com/lorispack/loris/topology"
 )
 
@@ -32,10 +27,11 @@ import (
 // window of 64 packet-ins per switch, then latency mode (one at a time per
 // switch).
 //
-// loris runs in this process with its bbolt store, as in production, but
-// with the per-switch message budget raised: the default (5,000 messages/s
-// per switch) disconnects a switch long before these rates, by design.
-// loris answers a packet-in with a PACKET_OUT re-injecting the frame (and a
+// Both controllers run as processes of their own (startBenchLoris), the
+// generator in this one. (Until session 7 loris ran in this process: its
+// goroutines then shared one Go scheduler with the generator's, which
+// added a steady ~4 ms p99 to the known-MAC answers that a separate
+// process does not see.) loris answers a packet-in with a PACKET_OUT re-injecting the frame (and a
 // FLOW_MOD for the learned source MAC); at most 16 MACs are learned per
 // port, so each port cycles through 16 source MACs: the first round of
 // each is a real learn (model update, store write, flows on every host of
@@ -63,17 +59,17 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		results := map[string]map[string]ofbench.Result{}
 		for _, peer := range []struct {
 			name  string
-			start func(b *testing.B) (addr string, stop func())
+			start func(b *testing.B, mode string) (addr string, stop func())
 		}{
-			{"os-ken", func(b *testing.B) (string, func()) { return startOsken(b, app) }},
-			{"loris", func(b *testing.B) (string, func()) { return startBenchLoris(b, base) }},
+			{"os-ken", func(b *testing.B, _ string) (string, func()) { return startOsken(b, app) }},
+			{"loris", func(b *testing.B, mode string) (string, func()) { return startBenchLoris(b, base, mode) }},
 		} {
 			results[peer.name] = map[string]ofbench.Result{}
 			for _, mode := range []string{"throughput", "latency"} {
 				// Every pass starts a fresh controller with fresh switches,
 				// so each controller sees the same sequence of new MACs.
 				cfg := base
-				addr, stop := peer.start(b)
+				addr, stop := peer.start(b, mode)
 				cfg.Addr = addr
 				cfg.Load.Window = window
 				if mode == "latency" {
@@ -83,7 +79,7 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 				if err != nil {
 					b.Fatalf("%s: %v", peer.name, err)
 				}
-				stopProfile := benchCPUProfile(b, peer.name+"-"+mode)
+				stopProfile := benchCPUProfile(b, "generator-"+peer.name+"-"+mode)
 				res := ofbench.Generate(context.Background(), sws, cfg)
 				stopProfile()
 				for _, s := range sws {
@@ -113,10 +109,10 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 	}
 }
 
-// benchCPUProfile profiles this process into
+// benchCPUProfile profiles this process (the generator) into
 // $LORIS_BENCH_CPUPROFILE_DIR/<name>.cpu until the returned function is
-// called, when that variable is set: the profile of one phase (loris
-// under throughput load, say), without the set-up around it.
+// called, when that variable is set: the profile of one phase, without
+// the set-up around it. loris profiles itself there (startBenchLoris).
 func benchCPUProfile(b *testing.B, name string) (stop func()) {
 	dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR")
 	if dir == "" {
@@ -151,20 +147,61 @@ func freeLoopbackAddr(b *testing.B) string {
 }
 
 // startOsken runs osken-manager with the learning switch on loopback and
-// returns its OpenFlow address and a function that stops it (by pid; it
-// is stopped when b ends in any case).
+// returns its OpenFlow address and a function that stops it.
 func startOsken(b *testing.B, app string) (string, func()) {
 	b.Helper()
 	addr := freeLoopbackAddr(b)
 	host, port, _ := net.SplitHostPort(addr)
-	logf, err := os.Create(filepath.Join(b.TempDir(), "osken.log"))
+	stop := startBenchProcess(b, "osken-manager", []string{"--ofp-listen-host", host, "--ofp-tcp-listen-port", port, app}, addr)
+	return addr, stop
+}
+
+// startBenchLoris runs loris-controller as os-ken runs, a process of its
+// own on loopback, with its bbolt store, as in production, and the
+// per-switch message budget raised (the default, 5,000 messages/s per
+// switch, disconnects a switch long before these rates, by design). It
+// registers one host per emulated switch and one attachment per port
+// through the API (attachments spread over as many pods as switches, so
+// each pod has members on every host), and returns its OpenFlow address
+// and a function that stops it. With $LORIS_BENCH_CPUPROFILE_DIR set,
+// loris writes its CPU profile of the run to loris-<mode>.cpu there.
+func startBenchLoris(b *testing.B, cfg ofbench.RunConfig, mode string) (string, func()) {
+	b.Helper()
+	if binDir == "" {
+		b.Skip("loris binaries not built (LORIS_E2E=skip)")
+	}
+	ofAddr, apiAddr := freeLoopbackAddr(b), freeLoopbackAddr(b)
+	args := []string{"--openflow-addr", ofAddr, "--api-addr", apiAddr, "--db", filepath.Join(b.TempDir(), "loris.db"),
+		"--log-level", "warn", "--switch-msg-rate", "1000000000", "--switch-msg-burst", "1000000000", "--port-stats-interval", "0"}
+	if dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR"); dir != "" {
+		args = append(args, "--cpu-profile", filepath.Join(dir, "loris-"+mode+".cpu"))
+	}
+	// The API listens after the OpenFlow port: once it answers, both do.
+	stop := startBenchProcess(b, filepath.Join(binDir, "loris-controller"), args, apiAddr)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	reg := &ofbench.LorisRegistrar{Base: "http://" + apiAddr}
+	if err := reg.Register(ctx, cfg, cfg.Switches); err != nil {
+		b.Fatalf("registering the switches with loris: %v", err)
+	}
+	return ofAddr, stop
+}
+
+// startBenchProcess starts a controller, its output in a log file of b's,
+// waits until it accepts connections on addr, and returns a function
+// that stops it by its pid (SIGTERM, then SIGKILL after 10 s); it is
+// stopped when b ends in any case.
+func startBenchProcess(b *testing.B, name string, args []string, addr string) (stop func()) {
+	b.Helper()
+	logf, err := os.Create(filepath.Join(b.TempDir(), filepath.Base(name)+".log"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	cmd := exec.Command("osken-manager", "--ofp-listen-host", host, "--ofp-tcp-listen-port", port, app)
+	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		logf.Close()
 		b.Fatal(err)
 	}
 	exited := make(chan struct{})
@@ -173,7 +210,7 @@ func startOsken(b *testing.B, app string) (string, func()) {
 		close(exited)
 	}()
 	var once sync.Once
-	stop := func() {
+	stop = func() {
 		once.Do(func() {
 			cmd.Process.Signal(syscall.SIGTERM)
 			select {
@@ -189,7 +226,7 @@ func startOsken(b *testing.B, app string) (string, func()) {
 	err = cluster.WaitFor(context.Background(), func() (bool, error) {
 		select {
 		case <-exited:
-			return false, fmt.Errorf("osken-manager exited")
+			return false, fmt.Errorf("%s exited (log: %s)", name, logf.Name())
 		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -200,69 +237,7 @@ func startOsken(b *testing.B, app string) (string, func()) {
 		return true, nil
 	}, 30*time.Second)
 	if err != nil {
-		b.Fatalf("os-ken did not start listening on %s: %v", addr, err)
+		b.Fatalf("%s did not start listening on %s: %v", name, addr, err)
 	}
-	return addr, stop
-}
-
-// startBenchLoris runs a loris controller in this process with a bbolt
-// store, registers one host per emulated switch and one attachment per
-// port (attachments spread over as many pods as switches, so each pod has
-// members on every host), and returns its OpenFlow address and a function
-// that stops it.
-func startBenchLoris(b *testing.B, cfg ofbench.RunConfig) (string, func()) {
-	b.Helper()
-	st, err := store.OpenBolt(filepath.Join(b.TempDir(), "loris.db"), store.BoltOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := controller.New(controller.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		SwitchMsgRate: 1 << 30, SwitchMsgBurst: 1 << 30})
-	if err != nil {
-		b.Fatal(err)
-	}
-	pods := cfg.Switches
-	for p := range pods {
-		if _, err := c.AddPod(fmt.Sprintf("bench-pod-%d", p), 0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	n := 0
-	for i := range cfg.Switches {
-		h := topology.Host{Name: fmt.Sprintf("bench-%d", i), DatapathID: topology.DatapathID(cfg.DatapathIDBase + uint64(i)),
-			TunnelIP: netip.AddrFrom4([4]byte{198, 19, byte(i >> 8), byte(i)}), Tunnel: topology.TunnelVXLAN}
-		if _, _, err := c.AddHost(h); err != nil {
-			b.Fatal(err)
-		}
-		for p := range cfg.PortsPerSwitch {
-			n++
-			a := topology.Attachment{Host: h.Name, Container: fmt.Sprintf("c%d", p), IfName: "eth0",
-				Port: ofbench.PortName(i, p), Pod: fmt.Sprintf("bench-pod-%d", n%pods),
-				IP: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(244 + n>>16), byte(n >> 8), byte(n)}), 8)}
-			if _, err := c.Attach(a); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		c.ServeOpenFlow(ctx, ln)
-	}()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			<-served
-			c.Wait()
-			st.Close()
-		})
-	}
-	b.Cleanup(stop)
-	return ln.Addr().String(), stop
+	return stop
 }

@@ -112,8 +112,8 @@ func run(args []string, stdout io.Writer) error {
 		if *tunnel {
 			cfg.ExtraPorts = []ofproto.Port{ofbench.LorisTunnelPort()}
 		}
-		reg := &lorisRegistrar{base: *lorisAPI, token: *lorisToken}
-		if err := reg.register(ctx, cfg, *pods); err != nil {
+		reg := &ofbench.LorisRegistrar{Base: *lorisAPI, Token: *lorisToken}
+		if err := reg.Register(ctx, cfg, *pods); err != nil {
 			return fmt.Errorf("registering with loris: %w", err)
 		}
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,31 @@ func TestParseFlagsPeerLearnDelay(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "peer-learn-delay") {
 			t.Errorf("%v: error %q does not name the flag", args, err)
 		}
+	}
+}
+
+// --cpu-profile writes a profile once stopped (gzipped, as pprof writes
+// them), and a path
+// it cannot create is an error that names the flag.
+func TestCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctl.cpu")
+	o, err := parseFlags([]string{"--cpu-profile", path})
+	if err != nil || o.cpuProfile != path {
+		t.Fatalf("parseFlags: %q, %v", o.cpuProfile, err)
+	}
+	stop, err := startCPUProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("the profile is not gzip data: % x", data[:min(len(data), 8)])
+	}
+	if _, err := startCPUProfile(filepath.Join(t.TempDir(), "missing", "ctl.cpu")); err == nil || !strings.Contains(err.Error(), "--cpu-profile") {
+		t.Errorf("uncreatable path: err %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ type options struct {
 	// peerLearnDelay: Config.PeerLearnDelay, except that 0 means no wait.
 	peerLearnDelay time.Duration
 	security       securityOptions
+	cpuProfile     string
 }
 
 func main() {
@@ -80,6 +82,8 @@ Flags:
 		"how long the other hosts of a pod may wait for the flows of a MAC learned on one host, so that a\n"+
 			"burst of learns costs each of them one round, not one per MAC. The learning host is programmed\n"+
 			"at once; the MAC's first frame goes on once every host has its flows (0: no wait, at most 1s)")
+	fs.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file, stopped at shutdown\n"+
+		"(for performance work: go tool pprof FILE)")
 	o.security.register(fs)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -130,6 +134,13 @@ func run(args []string) error {
 	log, err := newLogger(o)
 	if err != nil {
 		return err
+	}
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	sec, err := o.security.load(o.apiAddr, log)
 	if err != nil {
@@ -196,4 +207,21 @@ func zeroOff(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

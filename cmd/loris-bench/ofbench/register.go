@@ -1,4 +1,4 @@
-package main
+package ofbench
 
 import (
 	"bytes"
@@ -10,14 +10,14 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
 	"github.com/lorispack/loris/topology"
 )
 
-// lorisRegistrar makes a loris controller know the emulated switches: one
-// host per switch, one attachment per port, spread over pods.
-type lorisRegistrar struct {
-	base, token string
+// LorisRegistrar makes a loris controller know the emulated switches,
+// through its API at Base (http://HOST:PORT, with Token as bearer token if
+// set): one host per switch, one attachment per port, spread over pods.
+type LorisRegistrar struct {
+	Base, Token string
 	client      http.Client
 }
 
@@ -33,7 +33,9 @@ func attachmentMAC(i, p int) topology.MAC {
 	return topology.MAC{0x06, 0, byte(i >> 8), byte(i), byte(p >> 8), byte(p)}
 }
 
-func (r *lorisRegistrar) register(ctx context.Context, cfg ofbench.RunConfig, pods int) error {
+// Register registers cfg's switches and ports, the attachments spread
+// over pods pods. It can run again against the same controller.
+func (r *LorisRegistrar) Register(ctx context.Context, cfg RunConfig, pods int) error {
 	if pods < 1 {
 		pods = 1
 	}
@@ -51,7 +53,7 @@ func (r *lorisRegistrar) register(ctx context.Context, cfg ofbench.RunConfig, po
 		}
 		for p := range cfg.PortsPerSwitch {
 			a := topology.Attachment{Host: h.Name, Container: fmt.Sprintf("c%d", p), IfName: "eth0",
-				Port: ofbench.PortName(i, p), MAC: attachmentMAC(i, p), Pod: benchPod(n, pods),
+				Port: PortName(i, p), MAC: attachmentMAC(i, p), Pod: benchPod(n, pods),
 				IP: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(244 + n>>16), byte(n >> 8), byte(n)}), 8)}
 			if err := r.post(ctx, "/v1/attachments", a, true); err != nil {
 				return err
@@ -64,20 +66,20 @@ func (r *lorisRegistrar) register(ctx context.Context, cfg ofbench.RunConfig, po
 
 // post sends v as JSON; with conflictOK an existing object (HTTP 409) is
 // fine, so a second run against the same controller works.
-func (r *lorisRegistrar) post(ctx context.Context, path string, v any, conflictOK bool) error {
+func (r *LorisRegistrar) post(ctx context.Context, path string, v any, conflictOK bool) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.base+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Base+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+r.token)
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
