@@ -46,6 +46,12 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 	if _, err := exec.LookPath("osken-manager"); err != nil {
 		b.Skip("osken-manager not installed (apt-get install python3-os-ken)")
 	}
+	if binDir == "" {
+		b.Skip("loris binaries not built (LORIS_E2E=skip)")
+	}
+	if os.Getenv("LORIS_E2E_RACE") != "" {
+		b.Skip("the loris binaries are built with -race (LORIS_E2E_RACE): not measured")
+	}
 	base := ofbench.RunConfig{Switches: switches, PortsPerSwitch: ports, DatapathIDBase: 0x10b0000,
 		Warmup: time.Second, Duration: 5 * time.Second, ReadyQuiet: 300 * time.Millisecond, ReadyTimeout: time.Minute,
 		// The cookie of loris's punt flow, which loris checks (it learns
@@ -134,25 +140,29 @@ func benchCPUProfile(b *testing.B, name string) (stop func()) {
 
 func benchMicros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
-// freeLoopbackAddr returns a loopback TCP address nothing listens on.
-func freeLoopbackAddr(b *testing.B) string {
+// freeLoopbackAddrs returns n distinct loopback TCP addresses nothing
+// listens on (all held open until all are chosen).
+func freeLoopbackAddrs(b *testing.B, n int) []string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+	addrs := make([]string, n)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ln.Close()
+		addrs[i] = ln.Addr().String()
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return addrs
 }
 
 // startOsken runs osken-manager with the learning switch on loopback and
 // returns its OpenFlow address and a function that stops it.
 func startOsken(b *testing.B, app string) (string, func()) {
 	b.Helper()
-	addr := freeLoopbackAddr(b)
+	addr := freeLoopbackAddrs(b, 1)[0]
 	host, port, _ := net.SplitHostPort(addr)
-	stop := startBenchProcess(b, "osken-manager", []string{"--ofp-listen-host", host, "--ofp-tcp-listen-port", port, app}, addr)
+	stop, _ := startBenchProcess(b, "osken-manager", []string{"--ofp-listen-host", host, "--ofp-tcp-listen-port", port, app}, addr)
 	return addr, stop
 }
 
@@ -167,31 +177,30 @@ func startOsken(b *testing.B, app string) (string, func()) {
 // loris writes its CPU profile of the run to loris-<mode>.cpu there.
 func startBenchLoris(b *testing.B, cfg ofbench.RunConfig, mode string) (string, func()) {
 	b.Helper()
-	if binDir == "" {
-		b.Skip("loris binaries not built (LORIS_E2E=skip)")
-	}
-	ofAddr, apiAddr := freeLoopbackAddr(b), freeLoopbackAddr(b)
+	addrs := freeLoopbackAddrs(b, 2)
+	ofAddr, apiAddr := addrs[0], addrs[1]
 	args := []string{"--openflow-addr", ofAddr, "--api-addr", apiAddr, "--db", filepath.Join(b.TempDir(), "loris.db"),
 		"--log-level", "warn", "--switch-msg-rate", "1000000000", "--switch-msg-burst", "1000000000", "--port-stats-interval", "0"}
 	if dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR"); dir != "" {
 		args = append(args, "--cpu-profile", filepath.Join(dir, "loris-"+mode+".cpu"))
 	}
 	// The API listens after the OpenFlow port: once it answers, both do.
-	stop := startBenchProcess(b, filepath.Join(binDir, "loris-controller"), args, apiAddr)
+	stop, logPath := startBenchProcess(b, filepath.Join(binDir, "loris-controller"), args, apiAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	reg := &ofbench.LorisRegistrar{Base: "http://" + apiAddr}
 	if err := reg.Register(ctx, cfg, cfg.Switches); err != nil {
-		b.Fatalf("registering the switches with loris: %v", err)
+		b.Fatalf("registering the switches with loris: %v\nloris log:\n%s", err, cluster.FileTail(logPath, 20))
 	}
 	return ofAddr, stop
 }
 
-// startBenchProcess starts a controller, its output in a log file of b's,
-// waits until it accepts connections on addr, and returns a function
-// that stops it by its pid (SIGTERM, then SIGKILL after 10 s); it is
-// stopped when b ends in any case.
-func startBenchProcess(b *testing.B, name string, args []string, addr string) (stop func()) {
+// startBenchProcess starts a controller, its output in a log file of b's
+// (whose tail a failure to start prints), waits until it accepts
+// connections on addr, and returns a function that stops it by its pid
+// (SIGTERM, then SIGKILL after 10 s; it is stopped when b ends in any
+// case) and the log's path.
+func startBenchProcess(b *testing.B, name string, args []string, addr string) (stop func(), logPath string) {
 	b.Helper()
 	logf, err := os.Create(filepath.Join(b.TempDir(), filepath.Base(name)+".log"))
 	if err != nil {
@@ -226,7 +235,7 @@ func startBenchProcess(b *testing.B, name string, args []string, addr string) (s
 	err = cluster.WaitFor(context.Background(), func() (bool, error) {
 		select {
 		case <-exited:
-			return false, fmt.Errorf("%s exited (log: %s)", name, logf.Name())
+			return false, fmt.Errorf("%s exited", name)
 		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
@@ -237,7 +246,7 @@ func startBenchProcess(b *testing.B, name string, args []string, addr string) (s
 		return true, nil
 	}, 30*time.Second)
 	if err != nil {
-		b.Fatalf("%s did not start listening on %s: %v", name, addr, err)
+		b.Fatalf("%s did not start listening on %s: %v\nits log:\n%s", name, addr, err, cluster.FileTail(logf.Name(), 20))
 	}
-	return stop
+	return stop, logf.Name()
 }

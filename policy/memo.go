@@ -31,6 +31,7 @@ func (m *memo[K, V]) get(k K) (V, bool) {
 	return zero, false
 }
 
+// put adds k, which must not be in m yet (callers put what get missed).
 func (m *memo[K, V]) put(k K, v V) {
 	if m.many == nil && len(m.few) < memoLinear {
 		m.few = append(m.few, memoEntry[K, V]{k, v})

@@ -61,8 +61,7 @@ func TestParseFlagsPeerLearnDelay(t *testing.T) {
 }
 
 // --cpu-profile writes a profile once stopped (gzipped, as pprof writes
-// them), and a path
-// it cannot create is an error that names the flag.
+// them), and a path it cannot create is an error that names the flag.
 func TestCPUProfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ctl.cpu")
 	o, err := parseFlags([]string{"--cpu-profile", path})

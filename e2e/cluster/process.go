@@ -166,5 +166,5 @@ func (p *Process) signalAndWait(sig syscall.Signal, timeout time.Duration) error
 
 // LogTail returns the last n lines of the process's combined output.
 func (p *Process) LogTail(n int) string {
-	return fileTail(p.LogPath, n)
+	return FileTail(p.LogPath, n)
 }

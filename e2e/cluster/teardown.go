@@ -84,7 +84,7 @@ func (c *Cluster) teardown() {
 func (c *Cluster) logDiagnostics() {
 	for _, h := range c.Hosts {
 		for _, log := range []string{"vswitchd.log", "ovsdb.log"} {
-			if tail := fileTail(filepath.Join(h.Dir, log), 30); tail != "" {
+			if tail := FileTail(filepath.Join(h.Dir, log), 30); tail != "" {
 				c.t.Logf("cluster %s: %s %s (last lines):\n%s", c.Prefix, h.Name, log, tail)
 			}
 		}
@@ -156,7 +156,9 @@ func (c *Cluster) Leftovers() []string {
 	return found
 }
 
-func fileTail(path string, n int) string {
+// FileTail returns the last n lines of the file at path ("" if it cannot
+// be read).
+func FileTail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return ""
