@@ -25,14 +25,17 @@ import (
 // learning switch (../shared/bench/learning_switch_13.py under
 // osken-manager) and against loris. 16 switches; throughput mode with a
 // window of 64 packet-ins per switch, then latency mode (one at a time per
-// switch).
+// switch) twice: after the usual 1 s warm-up, while loris is still
+// learning, and once every MAC is learned (steady: a 10 s warm-up; the
+// learns that still reach its window are reported as steady-learns).
 //
 // Both controllers run as processes of their own (startBenchLoris), the
 // generator in this one. (Until session 7 loris ran in this process: its
 // goroutines then shared one Go scheduler with the generator's, which
 // added a steady ~4 ms p99 to the known-MAC answers that a separate
-// process does not see.) loris answers a packet-in with a PACKET_OUT re-injecting the frame (and a
-// FLOW_MOD for the learned source MAC); at most 16 MACs are learned per
+// process does not see.) loris answers a packet-in with a PACKET_OUT
+// re-injecting the frame (and a FLOW_MOD for the learned source MAC); at
+// most 16 MACs are learned per
 // port, so each port cycles through 16 source MACs: the first round of
 // each is a real learn (model update, store write, flows on every host of
 // the pod), later ones are already bound.
@@ -71,15 +74,18 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 			{"loris", func(b *testing.B, mode string) (string, func()) { return startBenchLoris(b, base, mode) }},
 		} {
 			results[peer.name] = map[string]ofbench.Result{}
-			for _, mode := range []string{"throughput", "latency"} {
+			for _, mode := range []string{"throughput", "latency", "steady"} {
 				// Every pass starts a fresh controller with fresh switches,
 				// so each controller sees the same sequence of new MACs.
 				cfg := base
 				addr, stop := peer.start(b, mode)
 				cfg.Addr = addr
 				cfg.Load.Window = window
-				if mode == "latency" {
+				if mode != "throughput" {
 					cfg.Load.Window = 1
+				}
+				if mode == "steady" {
+					cfg.Warmup = steadyWarmup
 				}
 				sws, err := ofbench.Connect(context.Background(), cfg)
 				if err != nil {
@@ -109,11 +115,21 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		b.ReportMetric(benchMicros(ol.Percentile(0.99)), "osken-p99-us")
 		b.ReportMetric(benchMicros(ll.Percentile(0.5)), "loris-p50-us")
 		b.ReportMetric(benchMicros(ll.Percentile(0.99)), "loris-p99-us")
-		// The packet-ins of known MACs (the steady state), without the
-		// learns that run past the warm-up.
+		// The packet-ins of known MACs, without the learns that run past
+		// the warm-up.
 		b.ReportMetric(benchMicros(ll.PacketOutPercentile(0.99)), "loris-known-p99-us")
+		os, ls := osken["steady"], loris["steady"]
+		b.ReportMetric(benchMicros(os.Percentile(0.99)), "osken-steady-p99-us")
+		b.ReportMetric(benchMicros(ls.Percentile(0.5)), "loris-steady-p50-us")
+		b.ReportMetric(benchMicros(ls.Percentile(0.99)), "loris-steady-p99-us")
+		b.ReportMetric(float64(len(ls.FlowModLatencies)), "loris-steady-learns")
 	}
 }
+
+// steadyWarmup is the warm-up of the steady latency phase: longer than
+// loris takes to learn the 16,384 MACs one at a time per switch (3.6-5.9 s
+// on 2 vCPUs, docs/performance.md).
+const steadyWarmup = 10 * time.Second
 
 // benchCPUProfile profiles this process (the generator) into
 // $LORIS_BENCH_CPUPROFILE_DIR/<name>.cpu until the returned function is
