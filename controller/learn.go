@@ -89,6 +89,9 @@ type learner struct {
 	// release and whenever the index above is rebuilt. Under fastMu.
 	learnedAt pairMap[learnedPair]
 	fastSent  atomic.Uint64 // frames re-injected by the read loop (learn_fast.go)
+	// fastOut is the read loop's re-injection, sent (encoded) before
+	// reinjectNow returns and reused by the next.
+	fastOut ofproto.PacketOut
 	// slow counts the frames queued for the learner or in its hands,
 	// until re-injected or dropped: while there are any, the read loop
 	// takes no fast path, so that frames keep their order.
@@ -457,9 +460,11 @@ func (l *learner) reinjectBatch(ctx context.Context, re reinjection) {
 // reinjectMessage sends a punted frame back through the pipeline from
 // the port it came in on.
 func reinjectMessage(port uint32, data []byte) *ofproto.PacketOut {
-	return &ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port,
-		Actions: []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}, Data: data}
+	return &ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
 }
+
+// reinjectActions is every re-injection's action list: read-only, shared.
+var reinjectActions = []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}
 
 // attachmentsByPortNo indexes host's attachments by OpenFlow port
 // number, once per set of attachments and of switch ports: while neither

@@ -68,7 +68,8 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 	if s.conn.ReadBuffered() == 0 {
 		send = s.conn.SendNow
 	}
-	if _, err := send(reinjectMessage(port, data)); err != nil {
+	l.fastOut = ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
+	if _, err := send(&l.fastOut); err != nil {
 		return !errors.Is(err, ofproto.ErrQueueFull) // else closing: nothing to learn from it either
 	}
 	l.fastSent.Add(1)

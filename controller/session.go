@@ -68,6 +68,8 @@ type session struct {
 	podCache map[string]*policy.FlowSet
 
 	learn *learner // MAC learning from packet-ins (learn.go)
+	// pin is the read loop's PACKET_IN, decoded anew for each (ServeRaw).
+	pin ofproto.PacketIn
 	// packetIns caches the packet-in counter for the read loop.
 	packetIns packetInCounter
 
@@ -144,7 +146,7 @@ func (c *Controller) runSession(ctx context.Context, nc net.Conn) {
 		inflight: make(chan inflightRound, pipelineDepth)}
 	s.learn = newLearner(s)
 	served := make(chan error, 1)
-	go func() { served <- conn.Serve(ofproto.HandlerFunc(s.handle)) }()
+	go func() { served <- conn.Serve(s) }()
 
 	_, fm, err := conn.Request(hctx, &ofproto.FeaturesRequest{})
 	if err != nil {
@@ -233,7 +235,27 @@ func (c *Controller) detachSession(s *session) {
 	c.mu.Unlock()
 }
 
-// handle receives the switch's asynchronous messages.
+// ServeOpenFlow receives the switch's asynchronous messages (handle).
+func (s *session) ServeOpenFlow(c *ofproto.Conn, h ofproto.Header, m ofproto.Message) {
+	s.handle(c, h, m)
+}
+
+// ServeRaw decodes a PACKET_IN into the one PacketIn the read loop reuses
+// (pin), and hands it to handle, which keeps nothing of it (the learner
+// copies the frames it queues; a re-injection is encoded before it
+// returns). Under a packet-in stream a new PacketIn and match for every
+// frame were most of the read loop's allocations. Other messages, and a
+// PACKET_IN that does not decode, take the usual way (Decode reports it).
+func (s *session) ServeRaw(c *ofproto.Conn, h ofproto.Header, frame []byte) bool {
+	if h.Type != ofproto.TypePacketIn || s.pin.DecodeBody(frame[ofproto.HeaderLen:]) != nil {
+		return false
+	}
+	s.handle(c, h, &s.pin)
+	return true
+}
+
+// handle receives the switch's asynchronous messages. It keeps no message
+// after it returns (ServeRaw reuses one).
 func (s *session) handle(_ *ofproto.Conn, _ ofproto.Header, m ofproto.Message) {
 	s.c.metrics.asyncMessage(&s.packetIns, s.hostLabel(), m)
 	if !s.admit() {
