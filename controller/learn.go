@@ -116,7 +116,8 @@ func newLearner(s *session) *learner {
 }
 
 // packetIn runs on the connection's read loop: copy and enqueue, never
-// block.
+// block. It keeps nothing of m, which the read loop reuses (ServeRaw):
+// not the message, its match, nor its data.
 func (l *learner) packetIn(m *ofproto.PacketIn) {
 	// Only the punt flows send packets here on purpose; anything else
 	// (another controller's flow, a table-miss) is not learned from.
@@ -463,8 +464,9 @@ func reinjectMessage(port uint32, data []byte) *ofproto.PacketOut {
 	return &ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
 }
 
-// reinjectActions is every re-injection's action list: read-only, shared.
-var reinjectActions = []ofproto.Action{&ofproto.ActionOutput{Port: ofproto.PortTable}}
+// reinjectActions is every re-injection's action list: read-only, shared
+// (a value, so no holder of a message can change it for the others).
+var reinjectActions = []ofproto.Action{ofproto.ActionOutput{Port: ofproto.PortTable}}
 
 // attachmentsByPortNo indexes host's attachments by OpenFlow port
 // number, once per set of attachments and of switch ports: while neither

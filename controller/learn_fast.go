@@ -69,7 +69,9 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 		send = s.conn.SendNow
 	}
 	l.fastOut = ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
-	if _, err := send(&l.fastOut); err != nil {
+	_, err := send(&l.fastOut)
+	l.fastOut.Data = nil // encoded: the read buffer is not ours to keep
+	if err != nil {
 		return !errors.Is(err, ofproto.ErrQueueFull) // else closing: nothing to learn from it either
 	}
 	l.fastSent.Add(1)

@@ -246,6 +246,7 @@ func (s *session) ServeOpenFlow(c *ofproto.Conn, h ofproto.Header, m ofproto.Mes
 // returns). Under a packet-in stream a new PacketIn and match for every
 // frame were most of the read loop's allocations. Other messages, and a
 // PACKET_IN that does not decode, take the usual way (Decode reports it).
+// The frame's version and length were checked by the connection before.
 func (s *session) ServeRaw(c *ofproto.Conn, h ofproto.Header, frame []byte) bool {
 	if h.Type != ofproto.TypePacketIn || s.pin.DecodeBody(frame[ofproto.HeaderLen:]) != nil {
 		return false

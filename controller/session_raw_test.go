@@ -10,7 +10,8 @@ import (
 // ServeRaw decodes PACKET_INs into one reused PacketIn: each frame gets
 // its own fields (a shorter match after a longer one leaves nothing
 // behind), the learner queues copies of the frames, and whatever is not a
-// well-formed PACKET_IN is left to the usual decoding (false), untouched.
+// well-formed PACKET_IN is left to the usual decoding (false) with
+// nothing queued.
 func TestServeRawReusesOnePacketIn(t *testing.T) {
 	c, _, _ := learnFixture(t, nil)
 	s := &session{c: c, kickCh: make(chan struct{}, 1), budget: newMsgBudget(1000, 1000, nil)}
