@@ -18,6 +18,7 @@ type switchState struct {
 	flows  map[string]flowEntry
 	groups map[uint32]groupEntry
 	meters map[uint32]meterEntry
+	keys   keyer
 }
 
 type flowEntry struct {
@@ -33,18 +34,23 @@ type groupEntry struct {
 	mod   *ofproto.GroupMod
 }
 
-func newSwitchState() *switchState {
-	return &switchState{flows: map[string]flowEntry{}, groups: map[uint32]groupEntry{}, meters: map[uint32]meterEntry{}}
+func newSwitchState() *switchState { return newSwitchStateSized(0) }
+
+// newSwitchStateSized makes a state for about flows flows: a resync keys
+// 100,000 of them, and a map grown one doubling at a time rehashes them
+// all several times.
+func newSwitchStateSized(flows int) *switchState {
+	return &switchState{flows: make(map[string]flowEntry, flows), groups: map[uint32]groupEntry{}, meters: map[uint32]meterEntry{}}
 }
 
 // desiredState translates a compiled FlowSet into switch messages.
 func desiredState(fs *policy.FlowSet) *switchState {
-	st := newSwitchState()
+	st := newSwitchStateSized(len(fs.Flows))
 	for _, f := range fs.Flows {
 		fm := flowMod(f)
-		st.flows[flowKey(fm.TableID, fm.Priority, fm.Match)] = flowEntry{
+		st.flows[st.keys.flowKey(fm.TableID, fm.Priority, fm.Match)] = flowEntry{
 			table: fm.TableID, priority: fm.Priority, match: fm.Match,
-			value: flowValue(fm.Cookie, fm.Instructions), mod: fm,
+			value: st.keys.flowValue(fm.Cookie, fm.Instructions), mod: fm,
 		}
 	}
 	for _, g := range fs.Groups {
@@ -56,9 +62,9 @@ func desiredState(fs *policy.FlowSet) *switchState {
 }
 
 func (st *switchState) addFlowStats(fs *ofproto.FlowStats) {
-	st.flows[flowKey(fs.TableID, fs.Priority, fs.Match)] = flowEntry{
+	st.flows[st.keys.flowKey(fs.TableID, fs.Priority, fs.Match)] = flowEntry{
 		table: fs.TableID, priority: fs.Priority, match: fs.Match,
-		value: flowValue(fs.Cookie, fs.Instructions),
+		value: st.keys.flowValue(fs.Cookie, fs.Instructions),
 	}
 }
 
@@ -151,13 +157,47 @@ func sortedGroupIDs(m map[uint32]groupEntry) []uint32 {
 // flowKey identifies a flow the way the switch does. Matches are compared
 // in canonical form because a switch may return fields in another order.
 func flowKey(table uint8, priority uint16, m ofproto.Match) string {
-	fm := &ofproto.FlowMod{TableID: table, Priority: priority, Match: canonicalMatch(m)}
-	return string(ofproto.Append(nil, 0, fm))
+	var k keyer
+	return k.flowKey(table, priority, m)
 }
 
-func flowValue(cookie uint64, ins []ofproto.Instruction) string {
-	fm := &ofproto.FlowMod{Cookie: cookie, Instructions: ins}
-	return string(ofproto.Append(nil, 0, fm))
+// keyer encodes flow keys and values through one scratch buffer, message
+// and field list: a resync keys some 200,000 flows (desired and read),
+// and encoding each into a new buffer grew it several times.
+type keyer struct {
+	buf    []byte
+	fm     ofproto.FlowMod
+	fields []ofproto.OXM
+}
+
+func (k *keyer) flowKey(table uint8, priority uint16, m ofproto.Match) string {
+	k.fm = ofproto.FlowMod{TableID: table, Priority: priority, Match: k.canonical(m)}
+	return k.encode()
+}
+
+func (k *keyer) flowValue(cookie uint64, ins []ofproto.Instruction) string {
+	k.fm = ofproto.FlowMod{Cookie: cookie, Instructions: ins}
+	return k.encode()
+}
+
+// encode returns k.fm's encoding as a string of its own, and lets go of
+// what k.fm pointed to.
+func (k *keyer) encode() string {
+	k.buf = ofproto.Append(k.buf[:0], 0, &k.fm)
+	k.fm = ofproto.FlowMod{}
+	clear(k.fields)
+	return string(k.buf)
+}
+
+// canonical returns m canonicalized: m itself if it is canonical already
+// (loris's own flows are), else a copy in k's scratch fields.
+func (k *keyer) canonical(m ofproto.Match) ofproto.Match {
+	if isCanonical(m) {
+		return m
+	}
+	k.fields = append(k.fields[:0], m.Fields...)
+	canonicalize(k.fields)
+	return ofproto.Match{Fields: k.fields}
 }
 
 func groupValue(gm *ofproto.GroupMod) string {
@@ -165,27 +205,36 @@ func groupValue(gm *ofproto.GroupMod) string {
 	return string(ofproto.Append(nil, 0, m))
 }
 
-// canonicalMatch sorts OXM fields by class and field and drops all-ones
+// canonicalize sorts OXM fields by class and field and drops all-ones
 // masks, which mean the same as no mask.
-func canonicalMatch(m ofproto.Match) ofproto.Match {
-	out := ofproto.Match{Fields: make([]ofproto.OXM, len(m.Fields))}
-	copy(out.Fields, m.Fields)
-	for i := range out.Fields {
-		if allOnes(out.Fields[i].Mask) {
-			out.Fields[i].Mask = nil
+func canonicalize(fields []ofproto.OXM) {
+	for i := range fields {
+		if allOnes(fields[i].Mask) {
+			fields[i].Mask = nil
 		}
 	}
-	sort.SliceStable(out.Fields, func(i, j int) bool {
-		a, b := out.Fields[i], out.Fields[j]
-		if a.Class != b.Class {
-			return a.Class < b.Class
+	sort.SliceStable(fields, func(i, j int) bool { return oxmLess(fields[i], fields[j]) })
+}
+
+// isCanonical reports whether canonicalize would leave m's fields as they
+// are.
+func isCanonical(m ofproto.Match) bool {
+	for i, f := range m.Fields {
+		if allOnes(f.Mask) || i > 0 && oxmLess(f, m.Fields[i-1]) {
+			return false
 		}
-		if a.Field != b.Field {
-			return a.Field < b.Field
-		}
-		return bytes.Compare(a.Value, b.Value) < 0
-	})
-	return out
+	}
+	return true
+}
+
+func oxmLess(a, b ofproto.OXM) bool {
+	if a.Class != b.Class {
+		return a.Class < b.Class
+	}
+	if a.Field != b.Field {
+		return a.Field < b.Field
+	}
+	return bytes.Compare(a.Value, b.Value) < 0
 }
 
 func allOnes(b []byte) bool {
