@@ -90,8 +90,14 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 	}
 	switch {
 	case base.snap == nil:
-		want := policy.Compile(snap, host, ports)
+		// Compile while the switch dumps its tables: with 100,000 flows
+		// each takes a good part of a second, the dump mostly in the
+		// switch and on the read loop. Both are in hand before the plan
+		// returns (and the slot with it).
+		wantc := make(chan *policy.FlowSet, 1)
+		go func() { wantc <- policy.Compile(snap, host, ports) }()
 		cur, err := s.readState(ctx)
+		want := <-wantc
 		if err != nil {
 			return roundPlan{}, fmt.Errorf("read switch state: %w", err)
 		}
