@@ -450,7 +450,8 @@ func (l *learner) reinjectBatch(ctx context.Context, re reinjection) {
 	}
 	sent := 0
 	for _, f := range re.frames {
-		if _, err := s.conn.Send(reinjectMessage(f.port, f.data)); err != nil {
+		m := reinjectMessage(f.port, f.data)
+		if _, err := s.conn.Send(&m); err != nil {
 			break
 		}
 		sent++
@@ -460,8 +461,8 @@ func (l *learner) reinjectBatch(ctx context.Context, re reinjection) {
 
 // reinjectMessage sends a punted frame back through the pipeline from
 // the port it came in on.
-func reinjectMessage(port uint32, data []byte) *ofproto.PacketOut {
-	return &ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
+func reinjectMessage(port uint32, data []byte) ofproto.PacketOut {
+	return ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
 }
 
 // reinjectActions is every re-injection's action list: read-only, shared

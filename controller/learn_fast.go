@@ -68,7 +68,7 @@ func (l *learner) reinjectNow(port uint32, data []byte) bool {
 	if s.conn.ReadBuffered() == 0 {
 		send = s.conn.SendNow
 	}
-	l.fastOut = ofproto.PacketOut{BufferID: ofproto.BufferNone, InPort: port, Actions: reinjectActions, Data: data}
+	l.fastOut = reinjectMessage(port, data)
 	_, err := send(&l.fastOut)
 	l.fastOut.Data = nil // encoded: the read buffer is not ours to keep
 	if err != nil {

@@ -19,9 +19,7 @@ package ofproto
 func (c *Conn) SendNow(m Message) (uint32, error) {
 	xid := c.nextXID()
 	q := c.out
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
+	if !q.lockOpen() {
 		return 0, c.sendErr(ErrClosed)
 	}
 	if len(q.buf) > 0 || q.writing {
@@ -39,19 +37,7 @@ func (c *Conn) SendNow(m Message) (uint32, error) {
 	q.mu.Unlock()
 
 	ok := c.write(out)
-
-	q.mu.Lock()
-	q.written += uint64(len(out))
-	q.writing = false
-	if cap(out) <= spareKeepLimit {
-		q.direct = out[:0]
-	}
-	pending := len(q.buf) > 0
-	q.mu.Unlock()
-	q.progress.Broadcast()
-	if pending {
-		q.dataReady.Signal() // what others queued meanwhile
-	}
+	q.wrote(out, &q.direct)
 	if !ok {
 		return 0, c.sendErr(ErrClosed)
 	}
@@ -64,13 +50,22 @@ func (c *Conn) SendNow(m Message) (uint32, error) {
 func (c *Conn) TrySend(m Message) (uint32, error) {
 	xid := c.nextXID()
 	q := c.out
-	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
+	if !q.lockOpen() {
 		return 0, c.sendErr(ErrClosed) // the error that says why, as Send's
 	}
 	defer q.mu.Unlock()
 	return q.tryAppendLocked(xid, m)
+}
+
+// lockOpen takes q.mu and reports true if the queue is open; on a closed
+// queue it leaves mu unlocked and reports false.
+func (q *writeQueue) lockOpen() bool {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 // tryAppendLocked queues m unless the queue is full. Called with q.mu

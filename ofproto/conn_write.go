@@ -98,17 +98,22 @@ func (q *writeQueue) take() []byte {
 	return out
 }
 
-// wrote records that out (from take) has gone to the network and recycles
-// its buffer.
-func (q *writeQueue) wrote(out []byte) {
+// wrote records that out has gone to the network (written by the writer,
+// from take, or by SendNow), keeps its buffer in *keep for reuse, and
+// wakes the writer for what was queued meanwhile.
+func (q *writeQueue) wrote(out []byte, keep *[]byte) {
 	q.mu.Lock()
 	q.written += uint64(len(out))
 	q.writing = false
 	if cap(out) <= spareKeepLimit {
-		q.spare = out[:0]
+		*keep = out[:0]
 	}
+	pending := len(q.buf) > 0
 	q.mu.Unlock()
 	q.progress.Broadcast()
+	if pending {
+		q.dataReady.Signal()
+	}
 }
 
 // flush waits until the queue has written up to pos (a value enqueue
@@ -136,7 +141,7 @@ func (c *Conn) writeLoop() {
 		if !c.write(out) {
 			return
 		}
-		c.out.wrote(out)
+		c.out.wrote(out, &c.out.spare)
 	}
 }
 
