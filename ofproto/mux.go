@@ -15,8 +15,9 @@ type Handler interface {
 // buffer: valid during the call only), and reports whether it dealt with
 // it; if not, it is decoded and passed to ServeOpenFlow as usual. It lets
 // a peer that needs two fields of a frequent message (a benchmark's
-// emulated switch counting FLOW_MODs) skip decoding the rest. Replies to
-// requests and ECHO_REQUESTs never reach it.
+// emulated switch counting FLOW_MODs) skip decoding the rest, or decode
+// a frequent message into one it reuses (the controller's PACKET_INs).
+// Replies to requests and ECHO_REQUESTs never reach it.
 type RawHandler interface {
 	Handler
 	ServeRaw(c *Conn, h Header, frame []byte) bool
