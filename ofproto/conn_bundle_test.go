@@ -107,3 +107,72 @@ func TestApplyBundleCommitFailure(t *testing.T) {
 		t.Fatalf("ApplyBundle = %v, want the commit's ErrorMsg", err)
 	}
 }
+
+// echoes returns n small messages to bundle.
+func echoes(n int) []Message {
+	ms := make([]Message, n)
+	for i := range ms {
+		ms[i] = &EchoReply{Data: []byte{byte(i)}}
+	}
+	return ms
+}
+
+// A bundle larger than a chunk goes out whole and in order.
+func TestApplyBundleManyChunks(t *testing.T) {
+	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+	res := make(chan error, 1)
+	const n = 3*bundleChunk + 7
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		defer cancel()
+		res <- c.ApplyBundle(ctx, echoes(n))
+	}()
+	id, adds, barrier := bundlePeer(t, p, n)
+	for i := 1; i < len(adds); i++ {
+		if adds[i] <= adds[i-1] {
+			t.Fatalf("add %d has xid %d after %d: out of order", i, adds[i], adds[i-1])
+		}
+	}
+	p.send(barrier, &BarrierReply{})
+	answerBundleOp(t, p, id, BundleCommit, BundleCommitReply)
+	if err := waitErr(t, res); err != nil {
+		t.Fatalf("ApplyBundle = %v", err)
+	}
+}
+
+// A message too long to send, in a chunk after the first, fails the
+// bundle: the part already sent is discarded, so nothing of it is ever
+// committed.
+func TestApplyBundleTooLongDiscardsSentPart(t *testing.T) {
+	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+	res := make(chan error, 1)
+	ms := echoes(bundleChunk + 10)
+	ms[len(ms)-1] = &EchoReply{Data: make([]byte, MaxMessageLen)}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), testWait)
+		defer cancel()
+		res <- c.ApplyBundle(ctx, ms)
+	}()
+	// The first chunk: the open and bundleChunk-1 adds.
+	_, b := p.read()
+	_, m, err := Decode(b)
+	open, ok := m.(*BundleControl)
+	if err != nil || !ok || open.CtrlType != BundleOpen {
+		t.Fatalf("first message %x is not a bundle open", b)
+	}
+	for range bundleChunk - 1 {
+		_, b := p.read()
+		if _, m, err := Decode(b); err != nil {
+			t.Fatalf("decode %x: %v", b, err)
+		} else if _, ok := m.(*BundleAdd); !ok {
+			t.Fatalf("got %x, want a BUNDLE_ADD", b)
+		}
+	}
+	answerBundleOp(t, p, open.BundleID, BundleDiscard, BundleDiscardReply)
+	if err := waitErr(t, res); !errors.Is(err, ErrMessageTooLong) {
+		t.Fatalf("ApplyBundle = %v, want ErrMessageTooLong", err)
+	}
+	if n := pendingCount(c); n != 0 {
+		t.Fatalf("%d pending entries left", n)
+	}
+}
