@@ -588,3 +588,22 @@ func (w *scaleWorld) sessions() []*session {
 	}
 	return out
 }
+
+// BenchmarkScaleDesiredStateKeying: desiredState alone, the keying a
+// resync does after reading the switch (the compile is done beside the
+// read).
+func BenchmarkScaleDesiredStateKeying(b *testing.B) {
+	w := newScaleWorld(b)
+	host := w.state.Hosts[0].Name
+	ports := policy.Ports{}
+	for _, p := range w.ports[host] {
+		ports[p.Name] = p.PortNo
+	}
+	fs := policy.Compile(w.c.Snapshot(), host, ports)
+	var st *switchState
+	b.ReportAllocs()
+	for b.Loop() {
+		st = desiredState(fs)
+	}
+	b.ReportMetric(float64(len(st.flows)), "flows")
+}

@@ -15,18 +15,35 @@ import (
 // switch, keyed the way OpenFlow identifies them: a flow by table, priority
 // and match; a group by id.
 type switchState struct {
-	flows  map[string]flowEntry
+	flows map[string]flowEntry
+	// order: a desired state's flow keys in policy order, the order its
+	// adds go out in.
+	order  []string
 	groups map[uint32]groupEntry
 	meters map[uint32]meterEntry
 	keys   keyer
 }
 
+// flowEntry is a flow of a switchState: one read from the switch has its
+// match; a desired one has the policy flow it translates instead, the
+// FLOW_MOD to send being made only if it is sent (message).
 type flowEntry struct {
 	table    uint8
 	priority uint16
 	match    ofproto.Match // in prerequisite order, as sent
 	value    string        // encoded cookie + instructions
-	mod      *ofproto.FlowMod
+	flow     *policy.Flow
+}
+
+// message is the FLOW_MOD that installs a desired entry's flow.
+func (e flowEntry) message() *ofproto.FlowMod { return flowMod(*e.flow) }
+
+// flowMatch is the entry's match, in prerequisite order.
+func (e flowEntry) flowMatch() ofproto.Match {
+	if e.flow != nil {
+		return flowMatch(e.flow.Match)
+	}
+	return e.match
 }
 
 type groupEntry struct {
@@ -43,14 +60,21 @@ func newSwitchStateSized(flows int) *switchState {
 	return &switchState{flows: make(map[string]flowEntry, flows), groups: map[uint32]groupEntry{}, meters: map[uint32]meterEntry{}}
 }
 
-// desiredState translates a compiled FlowSet into switch messages.
+// desiredState keys a compiled FlowSet the way a switch's flows are
+// keyed. The entries point into fs, which must not change while the state
+// is in use.
 func desiredState(fs *policy.FlowSet) *switchState {
 	st := newSwitchStateSized(len(fs.Flows))
-	for _, f := range fs.Flows {
-		fm := flowMod(f)
-		st.flows[st.keys.flowKey(fm.TableID, fm.Priority, fm.Match)] = flowEntry{
-			table: fm.TableID, priority: fm.Priority, match: fm.Match,
-			value: st.keys.flowValue(fm.Cookie, fm.Instructions), mod: fm,
+	st.order = make([]string, 0, len(fs.Flows))
+	t := translator{reuse: true}
+	for i := range fs.Flows {
+		f := &fs.Flows[i]
+		fm := t.flowMod(*f)
+		k := st.keys.flowKey(fm.TableID, fm.Priority, fm.Match)
+		st.order = append(st.order, k)
+		st.flows[k] = flowEntry{
+			table: fm.TableID, priority: fm.Priority,
+			value: st.keys.flowValue(fm.Cookie, fm.Instructions), flow: f,
 		}
 	}
 	for _, g := range fs.Groups {
@@ -88,8 +112,9 @@ func (p *plan) empty() bool {
 	return len(p.groupAdds)+len(p.flows)+len(p.groupDeletes)+len(p.meterAdds)+len(p.meterDeletes) == 0
 }
 
-// diff computes the messages that turn cur into want. Output order is
-// deterministic so that transcripts and tests are stable.
+// diff computes the messages that turn cur, read from a switch, into
+// want, a desiredState. Output order is deterministic so that
+// transcripts and tests are stable.
 func diff(cur, want *switchState) *plan {
 	p := &plan{}
 	diffMeters(p, cur, want)
@@ -105,23 +130,39 @@ func diff(cur, want *switchState) *plan {
 			p.groupAdds = append(p.groupAdds, &m)
 		}
 	}
-	for _, k := range sortedKeys(want.flows) {
-		w := want.flows[k]
-		if c, ok := cur.flows[k]; ok && c.value == w.value {
-			continue
+	// Adds go out in want's order, deletes sorted: the output is
+	// deterministic, and a resync, which compares some 100,000 flows and
+	// usually finds none to send, sorts nothing. Once every flow of cur
+	// has been found in want, none is to be deleted.
+	found := 0
+	add := func(k string, w flowEntry) {
+		c, ok := cur.flows[k]
+		if ok {
+			found++
 		}
-		// ADD replaces a flow with the same table, priority and match
-		// atomically, cookie included (MODIFY would keep the old cookie).
-		p.flows = append(p.flows, w.mod)
-		p.flowAdds++
+		if !ok || c.value != w.value {
+			// ADD replaces a flow with the same table, priority and match
+			// atomically, cookie included (MODIFY would keep the old one).
+			p.flows = append(p.flows, w.message())
+			p.flowAdds++
+		}
 	}
-	for _, k := range sortedKeys(cur.flows) {
-		if _, ok := want.flows[k]; ok {
-			continue
+	for _, k := range want.order {
+		add(k, want.flows[k])
+	}
+	var deletes []string
+	if found < len(cur.flows) {
+		for k := range cur.flows {
+			if _, ok := want.flows[k]; !ok {
+				deletes = append(deletes, k)
+			}
 		}
+	}
+	sort.Strings(deletes)
+	for _, k := range deletes {
 		c := cur.flows[k]
 		p.flows = append(p.flows, &ofproto.FlowMod{
-			Command: ofproto.FlowModDeleteStrict, TableID: c.table, Priority: c.priority, Match: c.match,
+			Command: ofproto.FlowModDeleteStrict, TableID: c.table, Priority: c.priority, Match: c.flowMatch(),
 			BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
 		})
 		p.flowDeletes++
@@ -134,15 +175,6 @@ func diff(cur, want *switchState) *plan {
 		}
 	}
 	return p
-}
-
-func sortedKeys(m map[string]flowEntry) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func sortedGroupIDs(m map[uint32]groupEntry) []uint32 {
@@ -161,31 +193,28 @@ func flowKey(table uint8, priority uint16, m ofproto.Match) string {
 	return k.flowKey(table, priority, m)
 }
 
-// keyer encodes flow keys and values through one scratch buffer, message
-// and field list: a resync keys some 200,000 flows (desired and read),
-// and encoding each into a new buffer grew it several times.
+// keyer encodes flow keys and values through one scratch buffer and
+// field list: a resync keys some 200,000 flows (desired and read), and
+// encoding each into a new buffer grew it several times. A key is the
+// table, the priority and the canonical match in its wire form; a value
+// the cookie and the instructions in theirs (a FLOW_MOD's other fields
+// are the same for every flow loris sends).
 type keyer struct {
 	buf    []byte
-	fm     ofproto.FlowMod
 	fields []ofproto.OXM
 }
 
 func (k *keyer) flowKey(table uint8, priority uint16, m ofproto.Match) string {
-	k.fm = ofproto.FlowMod{TableID: table, Priority: priority, Match: k.canonical(m)}
-	return k.encode()
+	c := k.canonical(m)
+	k.buf = append(k.buf[:0], table, byte(priority>>8), byte(priority))
+	k.buf = ofproto.AppendMatch(k.buf, &c)
+	clear(k.fields) // holds nothing of m past this call
+	return string(k.buf)
 }
 
 func (k *keyer) flowValue(cookie uint64, ins []ofproto.Instruction) string {
-	k.fm = ofproto.FlowMod{Cookie: cookie, Instructions: ins}
-	return k.encode()
-}
-
-// encode returns k.fm's encoding as a string of its own, and lets go of
-// what k.fm pointed to.
-func (k *keyer) encode() string {
-	k.buf = ofproto.Append(k.buf[:0], 0, &k.fm)
-	k.fm = ofproto.FlowMod{}
-	clear(k.fields)
+	k.buf = binary.BigEndian.AppendUint64(k.buf[:0], cookie)
+	k.buf = ofproto.AppendInstructions(k.buf, ins)
 	return string(k.buf)
 }
 
@@ -247,105 +276,6 @@ func allOnes(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// flowMod translates one policy flow.
-func flowMod(f policy.Flow) *ofproto.FlowMod {
-	var ins []ofproto.Instruction
-	in := f.Instructions
-	if in.Meter != 0 {
-		ins = append(ins, &ofproto.InstructionMeter{MeterID: in.Meter})
-	}
-	if len(in.Actions) > 0 {
-		ins = append(ins, &ofproto.InstructionApplyActions{Actions: actions(in.Actions)})
-	}
-	if in.WriteMetadata != nil {
-		ins = append(ins, &ofproto.InstructionWriteMetadata{Metadata: in.WriteMetadata.Value, Mask: in.WriteMetadata.Mask})
-	}
-	if in.GotoTable != nil {
-		ins = append(ins, &ofproto.InstructionGotoTable{TableID: *in.GotoTable})
-	}
-	return &ofproto.FlowMod{
-		Cookie: f.Cookie, TableID: f.Table, Command: ofproto.FlowModAdd, Priority: f.Priority,
-		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny,
-		Match: flowMatch(f.Match), Instructions: ins,
-	}
-}
-
-// flowMatch translates a match. Fields go out in prerequisite order
-// (eth_type before ARP fields): OVS checks prerequisites as it parses.
-func flowMatch(m policy.Match) ofproto.Match {
-	var fields []ofproto.OXM
-	if m.InPort != 0 {
-		fields = append(fields, ofproto.InPort(m.InPort))
-	}
-	if m.Metadata != nil {
-		if m.MetadataMask != 0 {
-			fields = append(fields, ofproto.MetadataMasked(*m.Metadata, m.MetadataMask))
-		} else {
-			fields = append(fields, ofproto.Metadata(*m.Metadata))
-		}
-	}
-	if m.TunID != nil {
-		fields = append(fields, ofproto.TunnelID(*m.TunID))
-	}
-	if m.EthDst != nil {
-		if m.EthDstMask != nil {
-			fields = append(fields, ofproto.EthDstMasked(hw(*m.EthDst), hw(*m.EthDstMask)))
-		} else {
-			fields = append(fields, ofproto.EthDst(hw(*m.EthDst)))
-		}
-	}
-	if m.EthSrc != nil {
-		fields = append(fields, ofproto.EthSrc(hw(*m.EthSrc)))
-	}
-	if m.EthType != 0 {
-		fields = append(fields, ofproto.EthType(m.EthType))
-	}
-	if m.ArpOp != 0 {
-		fields = append(fields, ofproto.ArpOp(m.ArpOp))
-	}
-	if m.ArpSPA.IsValid() {
-		fields = append(fields, ofproto.ArpSPA(m.ArpSPA))
-	}
-	if m.ArpTPA.IsValid() {
-		fields = append(fields, ofproto.ArpTPA(m.ArpTPA))
-	}
-	if m.ArpSHA != nil {
-		fields = append(fields, ofproto.ArpSHA(hw(*m.ArpSHA)))
-	}
-	return ofproto.Match{Fields: fields}
-}
-
-func actions(as []policy.Action) []ofproto.Action {
-	out := make([]ofproto.Action, 0, len(as))
-	for _, a := range as {
-		switch a.Kind {
-		case policy.ActionOutput:
-			o := &ofproto.ActionOutput{Port: a.Port}
-			if a.Port == policy.PortController {
-				o.MaxLen = ofproto.ControllerMaxLenNoBuffer
-			}
-			out = append(out, o)
-		case policy.ActionGroup:
-			out = append(out, &ofproto.ActionGroup{GroupID: a.Group})
-		case policy.ActionSetTunID:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunnelID(a.TunID)})
-		case policy.ActionSetTunDst:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.TunIPv4Dst(a.TunDst)})
-		case policy.ActionSetEthSrc:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.EthSrc(hw(a.MAC))})
-		case policy.ActionSetArpOp:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpOp(a.ArpOp)})
-		case policy.ActionSetArpSHA:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpSHA(hw(a.MAC))})
-		case policy.ActionSetArpSPA:
-			out = append(out, &ofproto.ActionSetField{Field: ofproto.ArpSPA(a.IP)})
-		case policy.ActionMove:
-			out = append(out, nxRegMove(a.MoveSrc, a.MoveDst))
-		}
-	}
-	return out
 }
 
 func groupMod(g policy.Group) *ofproto.GroupMod {

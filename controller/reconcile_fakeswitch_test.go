@@ -225,9 +225,9 @@ func (sw *stateSwitch) differences(want *switchState) []string {
 	var out []string
 	for k, w := range want.flows {
 		if c, ok := have.flows[k]; !ok {
-			out = append(out, fmt.Sprintf("missing flow %s", w.mod.Match))
+			out = append(out, fmt.Sprintf("missing flow %s", w.flowMatch()))
 		} else if c.value != w.value {
-			out = append(out, fmt.Sprintf("wrong flow %s", w.mod.Match))
+			out = append(out, fmt.Sprintf("wrong flow %s", w.flowMatch()))
 		}
 	}
 	for k, c := range have.flows {

@@ -102,11 +102,12 @@ func (s *session) plan(ctx context.Context, host string, snap *topology.Snapshot
 			return roundPlan{}, fmt.Errorf("read switch state: %w", err)
 		}
 		r := roundPlan{full: true, flows: len(want.Flows), groups: len(want.Groups), pods: -1}
-		if len(cur.flows)+len(cur.groups)+len(cur.meters) == 0 {
-			// An empty switch (new, or wiped): everything is an add, and
-			// nothing needs keying to be compared.
-			r.plan = &plan{}
-			diffFlowSets(r.plan, &policy.FlowSet{}, want)
+		if len(cur.flows) == 0 {
+			// No flow to compare with (a new or wiped switch, which may
+			// keep its groups and meters): the flows are all adds, in
+			// policy order, and need no keying.
+			r.plan = diff(cur, desiredState(&policy.FlowSet{Groups: want.Groups, Meters: want.Meters}))
+			diffFlowSets(r.plan, &policy.FlowSet{}, &policy.FlowSet{Flows: want.Flows})
 		} else {
 			r.plan = diff(cur, desiredState(want))
 		}

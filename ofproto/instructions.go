@@ -107,6 +107,10 @@ func (i InstructionUnknown) appendInstruction(b []byte) []byte {
 	return b
 }
 
+// AppendInstructions appends ins in their wire form to b, as a FLOW_MOD
+// carries them.
+func AppendInstructions(b []byte, ins []Instruction) []byte { return appendInstructions(b, ins) }
+
 func appendInstructions(b []byte, ins []Instruction) []byte {
 	for _, i := range ins {
 		b = i.appendInstruction(b)

@@ -29,6 +29,10 @@ func (m *Match) wireLen() int {
 	return (n + 7) &^ 7
 }
 
+// AppendMatch appends m in its wire form, an ofp_match padded to 8
+// bytes, to b: what a FLOW_MOD carries of it.
+func AppendMatch(b []byte, m *Match) []byte { return appendMatch(b, m) }
+
 func appendMatch(b []byte, m *Match) []byte {
 	start := len(b)
 	b = ap16(b, ofpmtOXM)
