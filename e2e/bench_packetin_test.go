@@ -197,9 +197,7 @@ func startBenchLoris(b *testing.B, cfg ofbench.RunConfig, mode string) (string, 
 	ofAddr, apiAddr := addrs[0], addrs[1]
 	args := []string{"--openflow-addr", ofAddr, "--api-addr", apiAddr, "--db", filepath.Join(b.TempDir(), "loris.db"),
 		"--log-level", "warn", "--switch-msg-rate", "1000000000", "--switch-msg-burst", "1000000000", "--port-stats-interval", "0"}
-	if dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR"); dir != "" {
-		args = append(args, "--cpu-profile", filepath.Join(dir, "loris-"+mode+".cpu"))
-	}
+	args = append(args, cpuProfileArgs(mode)...)
 	// The API listens after the OpenFlow port: once it answers, both do.
 	stop, logPath := startBenchProcess(b, filepath.Join(binDir, "loris-controller"), args, apiAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -44,10 +46,18 @@ func BenchmarkResync100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		tables := dumpTables(b, h1, b.TempDir())
+		// What reading the flows back costs the switch alone (and
+		// ovs-ofctl's printing): the floor under a resync.
+		t0 := time.Now()
+		if _, err := h1.Ofctl("br-loris", "dump-flows"); err != nil {
+			b.Fatal(err)
+		}
+		dump := time.Since(t0)
 		bundle := ofctlCeiling(b, []switchTables{tables}, true)
 
 		// Restart against an empty switch: full programming.
 		clearTables(b, h1)
+		l.ctlArgs = cpuProfileArgs("resync-program")
 		l.startController()
 		sw := h1Status(b, l.waitSettled(10*time.Minute), h1.Name)
 		program := sw.LastReconcile.Sub(sw.Since)
@@ -58,6 +68,7 @@ func BenchmarkResync100k(b *testing.B) {
 		if err := l.ctl.Stop(); err != nil {
 			b.Fatal(err)
 		}
+		l.ctlArgs = cpuProfileArgs("resync")
 		l.startController()
 		sw = h1Status(b, l.waitSettled(10*time.Minute), h1.Name)
 		resync := sw.LastReconcile.Sub(sw.Since)
@@ -67,12 +78,23 @@ func BenchmarkResync100k(b *testing.B) {
 		b.ReportMetric(float64(programMods)/program.Seconds(), "program-flows/s")
 		b.ReportMetric(bundle.Seconds()/program.Seconds(), "program/ceiling")
 		b.ReportMetric(float64(resync.Milliseconds()), "resync-ms")
+		b.ReportMetric(float64(dump.Milliseconds()), "ofctl-dump-ms")
 		b.ReportMetric(float64(sw.FlowAdds+sw.FlowDeletes), "resync-flow-mods")
 		b.ReportMetric(float64(sw.GroupMods), "resync-group-mods")
 		b.Logf("h1 resync session: since %v, last reconcile %v, reconciles %d", sw.Since, sw.LastReconcile, sw.Reconciles)
-		b.Logf("h1: flows %d (dumped %d, groups %d); bundle add-flows %v; loris programming %v (%d flow mods); resync %v with %d flow mods, %d group mods",
-			flows, tables.flows, tables.groups, bundle, program, programMods, resync, sw.FlowAdds+sw.FlowDeletes, sw.GroupMods)
+		b.Logf("h1: flows %d (dumped %d, groups %d); bundle add-flows %v; loris programming %v (%d flow mods); resync %v with %d flow mods, %d group mods; ovs-ofctl dump-flows alone %v",
+			flows, tables.flows, tables.groups, bundle, program, programMods, resync, sw.FlowAdds+sw.FlowDeletes, sw.GroupMods, dump)
 	}
+}
+
+// cpuProfileArgs are the controller flags that write its CPU profile to
+// $LORIS_BENCH_CPUPROFILE_DIR/loris-<name>.cpu (none when it is unset).
+func cpuProfileArgs(name string) []string {
+	dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR")
+	if dir == "" {
+		return nil
+	}
+	return []string{"--cpu-profile", filepath.Join(dir, "loris-"+name+".cpu")}
 }
 
 func h1Status(b *testing.B, st controller.Status, host string) controller.SwitchStatus {
