@@ -71,7 +71,11 @@ func desiredState(fs *policy.FlowSet) *switchState {
 		f := &fs.Flows[i]
 		fm := t.flowMod(*f)
 		k := st.keys.flowKey(fm.TableID, fm.Priority, fm.Match)
-		st.order = append(st.order, k)
+		// Two flows with one key are one flow to the switch: the later
+		// replaces the earlier, in the earlier's place in the order.
+		if _, dup := st.flows[k]; !dup {
+			st.order = append(st.order, k)
+		}
 		st.flows[k] = flowEntry{
 			table: fm.TableID, priority: fm.Priority,
 			value: st.keys.flowValue(fm.Cookie, fm.Instructions), flow: f,
@@ -219,7 +223,8 @@ func (k *keyer) flowValue(cookie uint64, ins []ofproto.Instruction) string {
 }
 
 // canonical returns m canonicalized: m itself if it is canonical already
-// (loris's own flows are), else a copy in k's scratch fields.
+// (most of loris's own flows are; one with a tunnel id and an Ethernet
+// field is not), else a copy in k's scratch fields.
 func (k *keyer) canonical(m ofproto.Match) ofproto.Match {
 	if isCanonical(m) {
 		return m

@@ -43,3 +43,28 @@ func TestDesiredStateKeysAsSent(t *testing.T) {
 		t.Errorf("only %d kinds of flow checked: %v", len(kinds), kinds)
 	}
 }
+
+// Two wanted flows with one key are one flow to the switch: diff sends
+// the later once, and still deletes a flow the switch has that is not
+// wanted.
+func TestDiffSharedKeyKeepsDeletes(t *testing.T) {
+	flow := func(cookie uint64, port uint32) policy.Flow {
+		return policy.Flow{Table: 1, Priority: 100, Cookie: cookie, Match: policy.Match{InPort: port},
+			Instructions: policy.Instructions{Actions: []policy.Action{{Kind: policy.ActionOutput, Port: 9}}}}
+	}
+	cur := desiredState(&policy.FlowSet{Flows: []policy.Flow{flow(1, 3), flow(1, 4)}}) // port 4's flow is stale
+	want := desiredState(&policy.FlowSet{Flows: []policy.Flow{flow(1, 3), flow(2, 3)}})
+	if len(want.order) != 1 {
+		t.Fatalf("order %d keys, want 1", len(want.order))
+	}
+	p := diff(cur, want)
+	if p.flowAdds != 1 || p.flowDeletes != 1 || len(p.flows) != 2 {
+		t.Fatalf("%d adds and %d deletes in %d messages, want the later flow added and port 4's deleted", p.flowAdds, p.flowDeletes, len(p.flows))
+	}
+	if add := p.flows[0].(*ofproto.FlowMod); add.Cookie != 2 || add.Command != ofproto.FlowModAdd {
+		t.Errorf("first message %v, want the ADD of cookie 2", add)
+	}
+	if del := p.flows[1].(*ofproto.FlowMod); del.Command != ofproto.FlowModDeleteStrict || del.Match.String() != flowMatch(policy.Match{InPort: 4}).String() {
+		t.Errorf("second message %v, want the strict DELETE of in_port=4", del)
+	}
+}

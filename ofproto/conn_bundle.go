@@ -31,8 +31,9 @@ const bundleChunk = 512
 // The switch validates each message when it is added but reports nothing
 // for a valid one, and commits whatever was added without complaint, so a
 // rejected add would silently drop out of the bundle. Hence two round
-// trips: open, adds and a barrier in one write batch; then commit if no add
-// was rejected, discard otherwise.
+// trips: open, adds and a barrier, queued in chunks (other messages of the
+// connection may go between them; they are not part of the bundle); then
+// commit if no add was rejected, discard otherwise.
 //
 // The bundle id is taken from the connection's xid counter, so concurrent
 // bundles on one connection do not collide.
