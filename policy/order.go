@@ -28,7 +28,7 @@ func sortFlows(fs *FlowSet) {
 		// A handful of flows (a learn's CompileMembers): moving them
 		// costs less than the two slices below.
 		slices.SortFunc(fs.Flows, func(a, b Flow) int { return compareFlows(&a, &b) })
-		w := 1
+		w := min(1, len(fs.Flows)) // the first flow stays, if there is one
 		for i := 1; i < len(fs.Flows); i++ {
 			if !isDuplicate(&fs.Flows[w-1], &fs.Flows[i]) {
 				fs.Flows[w] = fs.Flows[i]
