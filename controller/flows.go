@@ -190,19 +190,14 @@ func sortedGroupIDs(m map[uint32]groupEntry) []uint32 {
 	return ids
 }
 
-// flowKey identifies a flow the way the switch does. Matches are compared
-// in canonical form because a switch may return fields in another order.
-func flowKey(table uint8, priority uint16, m ofproto.Match) string {
-	var k keyer
-	return k.flowKey(table, priority, m)
-}
-
-// keyer encodes flow keys and values through one scratch buffer and
-// field list: a resync keys some 200,000 flows (desired and read), and
-// encoding each into a new buffer grew it several times. A key is the
-// table, the priority and the canonical match in its wire form; a value
-// the cookie and the instructions in theirs (a FLOW_MOD's other fields
-// are the same for every flow loris sends).
+// keyer identifies flows the way the switch does: matches in canonical
+// form, because a switch may return fields in another order. It encodes
+// keys and values through one scratch buffer and field list: a resync
+// keys some 200,000 flows (desired and read), and encoding each into a
+// new buffer grew it several times. A key is the table, the priority and
+// the canonical match in its wire form; a value the cookie and the
+// instructions in theirs (a FLOW_MOD's other fields are the same for
+// every flow loris sends).
 type keyer struct {
 	buf    []byte
 	fields []ofproto.OXM

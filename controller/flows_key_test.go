@@ -43,3 +43,10 @@ func TestFlowKeyCanonical(t *testing.T) {
 		t.Errorf("a key changed after the keyer was reused: %x, now %x", want, again)
 	}
 }
+
+// flowKey keys one flow with a keyer of its own, for fakes that index a
+// switch's table as loris does.
+func flowKey(table uint8, priority uint16, m ofproto.Match) string {
+	var k keyer
+	return k.flowKey(table, priority, m)
+}
