@@ -154,6 +154,16 @@ func benchCPUProfile(b *testing.B, name string) (stop func()) {
 	}
 }
 
+// cpuProfileArgs are the controller flags that write its CPU profile to
+// $LORIS_BENCH_CPUPROFILE_DIR/loris-<name>.cpu (none when it is unset).
+func cpuProfileArgs(name string) []string {
+	dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR")
+	if dir == "" {
+		return nil
+	}
+	return []string{"--cpu-profile", filepath.Join(dir, "loris-"+name+".cpu")}
+}
+
 func benchMicros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // freeLoopbackAddrs returns n distinct loopback TCP addresses nothing

@@ -3,8 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -85,16 +83,6 @@ func BenchmarkResync100k(b *testing.B) {
 		b.Logf("h1: flows %d (dumped %d, groups %d); bundle add-flows %v; loris programming %v (%d flow mods); resync %v with %d flow mods, %d group mods; ovs-ofctl dump-flows alone %v",
 			flows, tables.flows, tables.groups, bundle, program, programMods, resync, sw.FlowAdds+sw.FlowDeletes, sw.GroupMods, dump)
 	}
-}
-
-// cpuProfileArgs are the controller flags that write its CPU profile to
-// $LORIS_BENCH_CPUPROFILE_DIR/loris-<name>.cpu (none when it is unset).
-func cpuProfileArgs(name string) []string {
-	dir := os.Getenv("LORIS_BENCH_CPUPROFILE_DIR")
-	if dir == "" {
-		return nil
-	}
-	return []string{"--cpu-profile", filepath.Join(dir, "loris-"+name+".cpu")}
 }
 
 func h1Status(b *testing.B, st controller.Status, host string) controller.SwitchStatus {
