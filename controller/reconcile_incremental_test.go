@@ -408,10 +408,13 @@ func TestLargePlanIsOneBundle(t *testing.T) {
 	mods := sw.mods()
 	sw.conn.Close()
 	metricsWaitFor(t, "the session to end", 5*time.Second, func() bool { return len(w.sessions()) == 0 })
-	again := dialStateSwitch(t, w.addr, uint64(h.DatapathID), sw.ports)
+	// The second switch holds the first one's state before it connects:
+	// the controller reads it as soon as the session starts.
+	again := newStateSwitch(t, uint64(h.DatapathID), sw.ports)
 	sw.mu.Lock()
 	again.flows, again.groups, again.meters = sw.flows, sw.groups, sw.meters
 	sw.mu.Unlock()
+	again.connect(t, w.addr, again.handle)
 	w.switches[h.Name] = again
 	w.waitConverged()
 	w.checkEquivalent("reconnect")
