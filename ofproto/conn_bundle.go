@@ -26,7 +26,8 @@ const bundleChunk = 512
 // effect; on a *BatchError (the messages the switch rejected, by index) or
 // any other error, none is: unlike Apply, a failure leaves the switch as it
 // was (except when the connection or ctx ends between commit and its
-// answer, when the outcome is unknown).
+// answer, when the outcome is unknown). When ctx ends before the adds
+// are confirmed, the open bundle is discarded without waiting.
 //
 // The switch validates each message when it is added but reports nothing
 // for a valid one, and commits whatever was added without complaint, so a
@@ -74,6 +75,12 @@ func (c *Conn) ApplyBundle(ctx context.Context, ms []Message) error {
 		}
 	}
 	if err := c.wait(ctx, w); err != nil {
+		// ctx ended with the bundle open: the switch would hold it until
+		// its own expiry. There is no time left to wait for an answer, so
+		// the discard goes out alone and its reply reaches the handler.
+		if c.Err() == nil {
+			_, _ = c.Send(&BundleControl{BundleID: id, CtrlType: BundleDiscard, Flags: flags})
+		}
 		return err
 	}
 	if w.err != nil || len(w.failures) > 0 {

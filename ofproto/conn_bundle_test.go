@@ -176,3 +176,26 @@ func TestApplyBundleTooLongDiscardsSentPart(t *testing.T) {
 		t.Fatalf("%d pending entries left", n)
 	}
 }
+
+// A ctx that ends while the adds wait for their barrier leaves no bundle
+// open on the switch: a discard follows, sent without waiting for it.
+func TestApplyBundleCancelledDiscards(t *testing.T) {
+	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+	res := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { res <- c.ApplyBundle(ctx, threeMods()) }()
+	id, _, _ := bundlePeer(t, p, 3)
+	cancel()
+	if err := waitErr(t, res); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ApplyBundle = %v, want context.Canceled", err)
+	}
+	_, b := p.read()
+	_, m, err := Decode(b)
+	if bc, ok := m.(*BundleControl); err != nil || !ok || bc.CtrlType != BundleDiscard || bc.BundleID != id {
+		t.Fatalf("after the cancel the switch got %x, want a discard of bundle %d", b, id)
+	}
+	if n := pendingCount(c); n != 0 {
+		t.Fatalf("%d pending entries left", n)
+	}
+}
