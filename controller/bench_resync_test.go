@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
 	"github.com/lorispack/loris/topology"
 )
@@ -51,6 +52,25 @@ func BenchmarkResyncKeying(b *testing.B) {
 	for b.Loop() {
 		if p := diff(cur, desiredState(fs)); !p.empty() {
 			b.Fatalf("a resync against the same flows plans %d flow messages", len(p.flows))
+		}
+	}
+	b.ReportMetric(float64(len(fs.Flows)), "flows")
+}
+
+// BenchmarkProgramEmptySwitch: the controller's work to program a switch
+// with no flows (e2e's BenchmarkResync100k's first connection) once the
+// flows are compiled: plan every flow as an add and encode the messages,
+// as the bundle that carries them does.
+func BenchmarkProgramEmptySwitch(b *testing.B) {
+	fs := resyncFlowSet(b, 50_000)
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		p := &plan{}
+		diffFlowSets(p, &policy.FlowSet{}, fs)
+		buf = buf[:0]
+		for i, m := range p.flows {
+			buf = ofproto.Append(buf, uint32(i), m)
 		}
 	}
 	b.ReportMetric(float64(len(fs.Flows)), "flows")

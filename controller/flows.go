@@ -36,7 +36,7 @@ type flowEntry struct {
 }
 
 // message is the FLOW_MOD that installs a desired entry's flow.
-func (e flowEntry) message() *ofproto.FlowMod { return flowMod(*e.flow) }
+func (e flowEntry) message() ofproto.Message { return flowAdd{e.flow} }
 
 // flowMatch is the entry's match, in prerequisite order.
 func (e flowEntry) flowMatch() ofproto.Match {

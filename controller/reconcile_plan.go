@@ -271,14 +271,14 @@ func diffFlowSets(p *plan, old, want *policy.FlowSet) {
 			p.flowDeletes++
 			o = o[1:]
 		case c > 0:
-			adds = append(adds, flowMod(w[0]))
+			adds = append(adds, flowAdd{&w[0]})
 			p.flowAdds++
 			w = w[1:]
 		default:
 			// ADD replaces a flow with the same table, priority and match
 			// atomically, cookie included (MODIFY would keep the old one).
 			if !o[0].SameEffect(&w[0]) {
-				adds = append(adds, flowMod(w[0]))
+				adds = append(adds, flowAdd{&w[0]})
 				p.flowAdds++
 			}
 			o, w = o[1:], w[1:]

@@ -1,8 +1,12 @@
 package controller
 
 import (
+	"encoding/binary"
+	"net/netip"
+
 	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
 )
 
 // flowMod translates one policy flow into the FLOW_MOD that adds it.
@@ -43,6 +47,8 @@ type translator struct {
 	outputs scratch[ofproto.ActionOutput]
 	groups  scratch[ofproto.ActionGroup]
 	sets    scratch[ofproto.ActionSetField]
+	// vals holds the field values of the flow being translated.
+	vals []byte
 	// moves: the Nicira moves made so far, one per field pair (they hold
 	// nothing of the flow).
 	moves map[[2]policy.Field]*ofproto.ActionExperimenter
@@ -79,6 +85,7 @@ func (t *translator) flowMod(f policy.Flow) *ofproto.FlowMod {
 	var ins []ofproto.Instruction
 	if t.reuse {
 		ins = t.ins[:0]
+		t.vals = t.vals[:0]
 	}
 	in := f.Instructions
 	if in.Meter != 0 {
@@ -132,47 +139,104 @@ func (t *translator) match(m policy.Match) ofproto.Match {
 		fields = t.fields[:0]
 	}
 	if m.InPort != 0 {
-		fields = append(fields, ofproto.InPort(m.InPort))
+		fields = append(fields, basicOXM(ofproto.OXMInPort, t.u32(m.InPort)))
 	}
 	if m.Metadata != nil {
+		f := basicOXM(ofproto.OXMMetadata, t.u64(*m.Metadata))
 		if m.MetadataMask != 0 {
-			fields = append(fields, ofproto.MetadataMasked(*m.Metadata, m.MetadataMask))
-		} else {
-			fields = append(fields, ofproto.Metadata(*m.Metadata))
+			f.Mask = t.u64(m.MetadataMask)
 		}
+		fields = append(fields, f)
 	}
 	if m.TunID != nil {
-		fields = append(fields, ofproto.TunnelID(*m.TunID))
+		fields = append(fields, basicOXM(ofproto.OXMTunnelID, t.u64(*m.TunID)))
 	}
 	if m.EthDst != nil {
+		f := basicOXM(ofproto.OXMEthDst, t.mac(*m.EthDst))
 		if m.EthDstMask != nil {
-			fields = append(fields, ofproto.EthDstMasked(hw(*m.EthDst), hw(*m.EthDstMask)))
-		} else {
-			fields = append(fields, ofproto.EthDst(hw(*m.EthDst)))
+			f.Mask = t.mac(*m.EthDstMask)
 		}
+		fields = append(fields, f)
 	}
 	if m.EthSrc != nil {
-		fields = append(fields, ofproto.EthSrc(hw(*m.EthSrc)))
+		fields = append(fields, basicOXM(ofproto.OXMEthSrc, t.mac(*m.EthSrc)))
 	}
 	if m.EthType != 0 {
-		fields = append(fields, ofproto.EthType(m.EthType))
+		fields = append(fields, basicOXM(ofproto.OXMEthType, t.u16(m.EthType)))
 	}
 	if m.ArpOp != 0 {
-		fields = append(fields, ofproto.ArpOp(m.ArpOp))
+		fields = append(fields, basicOXM(ofproto.OXMArpOp, t.u16(m.ArpOp)))
 	}
 	if m.ArpSPA.IsValid() {
-		fields = append(fields, ofproto.ArpSPA(m.ArpSPA))
+		fields = append(fields, basicOXM(ofproto.OXMArpSPA, t.ip4(m.ArpSPA)))
 	}
 	if m.ArpTPA.IsValid() {
-		fields = append(fields, ofproto.ArpTPA(m.ArpTPA))
+		fields = append(fields, basicOXM(ofproto.OXMArpTPA, t.ip4(m.ArpTPA)))
 	}
 	if m.ArpSHA != nil {
-		fields = append(fields, ofproto.ArpSHA(hw(*m.ArpSHA)))
+		fields = append(fields, basicOXM(ofproto.OXMArpSHA, t.mac(*m.ArpSHA)))
 	}
 	if t.reuse {
 		t.fields = fields
 	}
 	return ofproto.Match{Fields: fields}
+}
+
+func basicOXM(field uint8, value []byte) ofproto.OXM {
+	return ofproto.OXM{Class: ofproto.OXMClassOpenFlowBasic, Field: field, Value: value}
+}
+
+// val returns n bytes for a field's value: from the flow's arena when t
+// reuses (ofproto's field constructors make each value a small
+// allocation of its own), fresh otherwise.
+func (t *translator) val(n int) []byte {
+	if !t.reuse {
+		return make([]byte, n)
+	}
+	if cap(t.vals)-len(t.vals) < n {
+		// Values already handed out keep the old array.
+		t.vals = make([]byte, 0, max(256, 2*cap(t.vals)))
+	}
+	at := len(t.vals)
+	t.vals = t.vals[:at+n]
+	return t.vals[at : at+n : at+n]
+}
+
+func (t *translator) u16(v uint16) []byte {
+	b := t.val(2)
+	binary.BigEndian.PutUint16(b, v)
+	return b
+}
+
+func (t *translator) u32(v uint32) []byte {
+	b := t.val(4)
+	binary.BigEndian.PutUint32(b, v)
+	return b
+}
+
+func (t *translator) u64(v uint64) []byte {
+	b := t.val(8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func (t *translator) mac(m topology.MAC) []byte {
+	b := t.val(len(m))
+	copy(b, m[:])
+	return b
+}
+
+// ip4 is an IPv4 address's 4 bytes. Any other address keeps its own
+// bytes, as ofproto's constructors do, for the encoder to refuse.
+func (t *translator) ip4(a netip.Addr) []byte {
+	a = a.Unmap()
+	if !a.Is4() {
+		return a.AsSlice()
+	}
+	v := a.As4()
+	b := t.val(len(v))
+	copy(b, v[:])
+	return b
 }
 
 func (t *translator) actions(as []policy.Action) []ofproto.Action {
@@ -199,17 +263,17 @@ func (t *translator) actions(as []policy.Action) []ofproto.Action {
 			g.GroupID = a.Group
 			out = append(out, g)
 		case policy.ActionSetTunID:
-			out = append(out, t.setField(ofproto.TunnelID(a.TunID)))
+			out = append(out, t.setField(basicOXM(ofproto.OXMTunnelID, t.u64(a.TunID))))
 		case policy.ActionSetTunDst:
-			out = append(out, t.setField(ofproto.TunIPv4Dst(a.TunDst)))
+			out = append(out, t.setField(ofproto.OXM{Class: ofproto.OXMClassNXM1, Field: ofproto.NXMTunIPv4Dst, Value: t.ip4(a.TunDst)}))
 		case policy.ActionSetEthSrc:
-			out = append(out, t.setField(ofproto.EthSrc(hw(a.MAC))))
+			out = append(out, t.setField(basicOXM(ofproto.OXMEthSrc, t.mac(a.MAC))))
 		case policy.ActionSetArpOp:
-			out = append(out, t.setField(ofproto.ArpOp(a.ArpOp)))
+			out = append(out, t.setField(basicOXM(ofproto.OXMArpOp, t.u16(a.ArpOp))))
 		case policy.ActionSetArpSHA:
-			out = append(out, t.setField(ofproto.ArpSHA(hw(a.MAC))))
+			out = append(out, t.setField(basicOXM(ofproto.OXMArpSHA, t.mac(a.MAC))))
 		case policy.ActionSetArpSPA:
-			out = append(out, t.setField(ofproto.ArpSPA(a.IP)))
+			out = append(out, t.setField(basicOXM(ofproto.OXMArpSPA, t.ip4(a.IP))))
 		case policy.ActionMove:
 			out = append(out, t.regMove(a.MoveSrc, a.MoveDst))
 		}

@@ -1,10 +1,13 @@
 package controller
 
 import (
+	"net/netip"
+	"sync"
 	"testing"
 
 	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
+	"github.com/lorispack/loris/topology"
 )
 
 // A desired state keys each flow as the switch's copy of the FLOW_MOD
@@ -61,10 +64,98 @@ func TestDiffSharedKeyKeepsDeletes(t *testing.T) {
 	if p.flowAdds != 1 || p.flowDeletes != 1 || len(p.flows) != 2 {
 		t.Fatalf("%d adds and %d deletes in %d messages, want the later flow added and port 4's deleted", p.flowAdds, p.flowDeletes, len(p.flows))
 	}
-	if add := p.flows[0].(*ofproto.FlowMod); add.Cookie != 2 || add.Command != ofproto.FlowModAdd {
+	if add := sentFlowMod(t, p.flows[0]); add.Cookie != 2 || add.Command != ofproto.FlowModAdd {
 		t.Errorf("first message %v, want the ADD of cookie 2", add)
 	}
-	if del := p.flows[1].(*ofproto.FlowMod); del.Command != ofproto.FlowModDeleteStrict || del.Match.String() != flowMatch(policy.Match{InPort: 4}).String() {
+	if del := sentFlowMod(t, p.flows[1]); del.Command != ofproto.FlowModDeleteStrict || del.Match.String() != flowMatch(policy.Match{InPort: 4}).String() {
 		t.Errorf("second message %v, want the strict DELETE of in_port=4", del)
+	}
+}
+
+// sentFlowMod is m as the switch reads it.
+func sentFlowMod(t *testing.T, m ofproto.Message) *ofproto.FlowMod {
+	t.Helper()
+	_, got, err := ofproto.Decode(ofproto.Append(nil, 1, m))
+	fm, ok := got.(*ofproto.FlowMod)
+	if err != nil || !ok {
+		t.Fatalf("%T encodes to %T, %v; want a FLOW_MOD", m, got, err)
+	}
+	return fm
+}
+
+// A flowAdd, translated as it is encoded, encodes byte for byte as the
+// FLOW_MOD translated beforehand, also when sessions encode at once and
+// share the pooled translators.
+func TestFlowAddEncodesAsFlowMod(t *testing.T) {
+	fs := resyncFlowSet(t, 40)
+	want := make([][]byte, len(fs.Flows))
+	for i, f := range fs.Flows {
+		want[i] = ofproto.Append(nil, 7, flowMod(f))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for range 4 {
+		wg.Go(func() {
+			var b []byte
+			for i := range fs.Flows {
+				b = ofproto.Append(b[:0], 7, flowAdd{&fs.Flows[i]})
+				if string(b) != string(want[i]) {
+					errs <- fs.Flows[i].String()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for f := range errs {
+		t.Errorf("flow %s encodes differently as a flowAdd", f)
+	}
+	if err := (flowAdd{&fs.Flows[0]}).DecodeBody(want[0][ofproto.HeaderLen:]); err == nil {
+		t.Error("a flowAdd decoded a body; it is encode-only")
+	}
+}
+
+// The translator writes field values itself (into its arena when it
+// reuses); they encode as ofproto's own field constructors make them.
+func TestTranslatorFieldsAsOfproto(t *testing.T) {
+	mac, mask := topology.MAC{2, 0, 0, 0, 0, 7}, topology.MAC{0xff, 0xff, 0xff, 0, 0, 0}
+	meta, tun := uint64(0x1234), uint64(99)
+	ip, tunDst := netip.MustParseAddr("10.244.0.7"), netip.MustParseAddr("198.18.0.2")
+	full := policy.Match{InPort: 3, Metadata: &meta, MetadataMask: 0xffffffff, TunID: &tun, EthDst: &mac, EthDstMask: &mask,
+		EthSrc: &mac, EthType: 0x0806, ArpOp: 1, ArpSPA: ip, ArpTPA: ip, ArpSHA: &mac}
+	wantMatch := ofproto.Match{Fields: []ofproto.OXM{
+		ofproto.InPort(3), ofproto.MetadataMasked(meta, 0xffffffff), ofproto.TunnelID(tun),
+		ofproto.EthDstMasked(hw(mac), hw(mask)), ofproto.EthSrc(hw(mac)), ofproto.EthType(0x0806),
+		ofproto.ArpOp(1), ofproto.ArpSPA(ip), ofproto.ArpTPA(ip), ofproto.ArpSHA(hw(mac)),
+	}}
+	acts := []policy.Action{
+		{Kind: policy.ActionSetTunID, TunID: tun}, {Kind: policy.ActionSetTunDst, TunDst: tunDst},
+		{Kind: policy.ActionSetEthSrc, MAC: mac}, {Kind: policy.ActionSetArpOp, ArpOp: 2},
+		{Kind: policy.ActionSetArpSHA, MAC: mac}, {Kind: policy.ActionSetArpSPA, IP: ip},
+	}
+	wantActs := []ofproto.Action{
+		&ofproto.ActionSetField{Field: ofproto.TunnelID(tun)}, &ofproto.ActionSetField{Field: ofproto.TunIPv4Dst(tunDst)},
+		&ofproto.ActionSetField{Field: ofproto.EthSrc(hw(mac))}, &ofproto.ActionSetField{Field: ofproto.ArpOp(2)},
+		&ofproto.ActionSetField{Field: ofproto.ArpSHA(hw(mac))}, &ofproto.ActionSetField{Field: ofproto.ArpSPA(ip)},
+	}
+	meta2 := uint64(5)
+	f := policy.Flow{Table: 20, Priority: 100, Cookie: 1, Match: full, Instructions: policy.Instructions{Actions: acts}}
+	want := ofproto.Append(nil, 1, &ofproto.FlowMod{Cookie: 1, TableID: 20, Command: ofproto.FlowModAdd, Priority: 100,
+		BufferID: ofproto.BufferNone, OutPort: ofproto.PortAny, OutGroup: ofproto.GroupAny, Match: wantMatch,
+		Instructions: []ofproto.Instruction{&ofproto.InstructionApplyActions{Actions: wantActs}}})
+	reusing := translator{reuse: true}
+	for i := range 3 {
+		// A flow in between, so that the arena is reused.
+		reusing.flowMod(policy.Flow{Match: policy.Match{Metadata: &meta2, EthDst: &mask}})
+		for name, got := range map[string][]byte{
+			"fresh":   ofproto.Append(nil, 1, flowMod(f)),
+			"reusing": ofproto.Append(nil, 1, reusing.flowMod(f)),
+			"flowAdd": ofproto.Append(nil, 1, flowAdd{&f}),
+		} {
+			if string(got) != string(want) {
+				t.Fatalf("round %d, %s translator:\n got %x\nwant %x", i, name, got, want)
+			}
+		}
 	}
 }
