@@ -28,6 +28,10 @@ import (
 // switch) twice: after the usual 1 s warm-up, while loris is still
 // learning, and once every MAC is learned (steady: a 10 s warm-up; the
 // learns that still reach its window are reported as steady-learns).
+// In latency mode the generator runs on one thread (GOMAXPROCS 1), as
+// cbench does: on 2 vCPUs its goroutines spread over both CPUs took CPU
+// from the controller and added their own wake-ups to the measured tail
+// (docs/performance.md, session 9).
 //
 // Both controllers run as processes of their own (startBenchLoris), the
 // generator in this one. (Until session 7 loris ran in this process: its
@@ -82,7 +86,10 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 				cfg.Addr = addr
 				cfg.Load.Window = window
 				if mode != "throughput" {
+					// One packet-in at a time per switch, the generator on
+					// one thread, as cbench runs (RunConfig.Procs).
 					cfg.Load.Window = 1
+					cfg.Procs = 1
 				}
 				if mode == "steady" {
 					cfg.Warmup = steadyWarmup

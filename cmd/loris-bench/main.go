@@ -79,6 +79,8 @@ func run(args []string, stdout io.Writer) error {
 	pods := fs.Int("pods", 1, "with --loris-api: pods the attachments are spread over")
 	tunnel := fs.Bool("loris-tunnel-port", true, "with --loris-api: every switch also reports loris's tunnel port, as a\n"+
 		"real host does, so that a learn programs the pod's other hosts too (false: a lighter, unrealistic load)")
+	procs := fs.Int("procs", 0, "threads (GOMAXPROCS) the switches run on while the load runs; 0: one in latency mode,\n"+
+		"as cbench runs, so that the generator's own wake-ups stay out of the latencies, and every CPU in throughput mode")
 	name := fs.String("name", "", "controller name in the report")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -94,8 +96,17 @@ func run(args []string, stdout io.Writer) error {
 	case "throughput":
 	case "latency":
 		cfg.Load.Window = 1
+		if *procs == 0 {
+			cfg.Procs = 1
+		}
 	default:
 		return fmt.Errorf("--mode %q: want throughput or latency", *mode)
+	}
+	if *procs < 0 {
+		return fmt.Errorf("--procs %d: want 0 or more", *procs)
+	}
+	if *procs > 0 {
+		cfg.Procs = *procs
 	}
 	if *switches < 1 || *switches > 1<<16 || *ports < 1 || *ports > 60000 {
 		return errors.New("--switches must be 1..65536 and --ports 1..60000")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -349,5 +350,32 @@ func TestExtraPortsReportedButSilent(t *testing.T) {
 		if ports[60001] {
 			t.Fatalf("a packet-in from %x came in on the extra port", mac)
 		}
+	}
+}
+
+// Procs holds while the load runs, and the previous GOMAXPROCS comes
+// back after.
+func TestProcsHoldsWhileTheLoadRuns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	tc := startTestController(t, answerPacketOut)
+	cfg := testRun(tc.ln.Addr().String(), 2, 1)
+	cfg.Procs = 1
+	sws := connect(t, cfg)
+	done := make(chan Result)
+	go func() { done <- Generate(context.Background(), sws, cfg) }()
+	seen := false
+	for !seen {
+		select {
+		case <-done:
+			t.Fatal("the load ran without GOMAXPROCS ever reading 1")
+		case <-time.After(time.Millisecond):
+			seen = runtime.GOMAXPROCS(0) == 1
+		}
+	}
+	if res := <-done; res.Answered == 0 {
+		t.Errorf("nothing answered on one thread: %s", res.Summary())
+	}
+	if n := runtime.GOMAXPROCS(0); n != 3 {
+		t.Errorf("GOMAXPROCS %d after the load, want 3 back", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -24,6 +25,12 @@ type RunConfig struct {
 	Load       LoadConfig
 	// Warmup runs the load unmeasured before Duration is measured.
 	Warmup, Duration time.Duration
+	// Procs, if above 0, is this process's GOMAXPROCS while the load runs
+	// (the previous value is restored after). 1 makes the generator one
+	// thread, as cbench is: in latency mode it has little to do, and
+	// spread over every CPU its goroutines take CPUs from the controller
+	// and add their own wake-ups to the latencies it measures.
+	Procs int
 	// ReadyQuiet is how long the controller must stay silent after reading
 	// a switch's ports before the switch counts as ready; ReadyTimeout
 	// bounds the wait for all switches.
@@ -86,6 +93,9 @@ func Connect(ctx context.Context, cfg RunConfig) ([]*Switch, error) {
 // Generate runs the load on every switch for cfg.Warmup+cfg.Duration and
 // returns the merged result of the measured part.
 func Generate(ctx context.Context, switches []*Switch, cfg RunConfig) Result {
+	if cfg.Procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Procs))
+	}
 	start := time.Now()
 	measureFrom := start.Add(cfg.Warmup)
 	ctx, cancel := context.WithDeadline(ctx, measureFrom.Add(cfg.Duration))
