@@ -38,3 +38,6 @@ func (a flowAdd) AppendBody(b []byte) []byte {
 func (a flowAdd) DecodeBody([]byte) error {
 	return errors.New("controller: a flow add is encode-only")
 }
+
+// String describes the flow the message adds, for logs and test failures.
+func (a flowAdd) String() string { return "add " + a.f.String() }

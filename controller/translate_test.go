@@ -111,6 +111,9 @@ func TestFlowAddEncodesAsFlowMod(t *testing.T) {
 	for f := range errs {
 		t.Errorf("flow %s encodes differently as a flowAdd", f)
 	}
+	if got, want := (flowAdd{&fs.Flows[0]}).String(), "add "+fs.Flows[0].String(); got != want {
+		t.Errorf("flowAdd says %q, want %q", got, want)
+	}
 	if err := (flowAdd{&fs.Flows[0]}).DecodeBody(want[0][ofproto.HeaderLen:]); err == nil {
 		t.Error("a flowAdd decoded a body; it is encode-only")
 	}
