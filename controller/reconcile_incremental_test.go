@@ -412,7 +412,7 @@ func TestLargePlanIsOneBundle(t *testing.T) {
 	// the controller reads it as soon as the session starts.
 	again := newStateSwitch(t, uint64(h.DatapathID), sw.ports)
 	sw.mu.Lock()
-	again.flows, again.groups, again.meters = sw.flows, sw.groups, sw.meters
+	again.flows, again.groups, again.meters = maps.Clone(sw.flows), maps.Clone(sw.groups), maps.Clone(sw.meters)
 	sw.mu.Unlock()
 	again.connect(t, w.addr, again.handle)
 	w.switches[h.Name] = again

@@ -27,7 +27,8 @@ const bundleChunk = 512
 // any other error, none is: unlike Apply, a failure leaves the switch as it
 // was (except when the connection or ctx ends between commit and its
 // answer, when the outcome is unknown). When ctx ends before the adds
-// are confirmed, the open bundle is discarded without waiting.
+// are confirmed, the open bundle is discarded without waiting (if the
+// write queue has room for the discard).
 //
 // The switch validates each message when it is added but reports nothing
 // for a valid one, and commits whatever was added without complaint, so a
@@ -76,10 +77,12 @@ func (c *Conn) ApplyBundle(ctx context.Context, ms []Message) error {
 	}
 	if err := c.wait(ctx, w); err != nil {
 		// ctx ended with the bundle open: the switch would hold it until
-		// its own expiry. There is no time left to wait for an answer, so
-		// the discard goes out alone and its reply reaches the handler.
+		// its own expiry. There is no time left to wait, neither for an
+		// answer nor for room in the queue: the discard goes out alone if
+		// it fits (its reply reaches the handler), and a queue still full
+		// of the bundle's adds leaves the bundle to the switch's expiry.
 		if c.Err() == nil {
-			_, _ = c.Send(&BundleControl{BundleID: id, CtrlType: BundleDiscard, Flags: flags})
+			_, _ = c.TrySend(&BundleControl{BundleID: id, CtrlType: BundleDiscard, Flags: flags})
 		}
 		return err
 	}
