@@ -3,12 +3,10 @@ package controller
 import (
 	"bytes"
 	"encoding/binary"
-	"net"
 	"sort"
 
 	"github.com/lorispack/loris/ofproto"
 	"github.com/lorispack/loris/policy"
-	"github.com/lorispack/loris/topology"
 )
 
 // switchState is a set of flows and groups, either desired or read from a
@@ -287,8 +285,6 @@ func groupMod(g policy.Group) *ofproto.GroupMod {
 	}
 	return &ofproto.GroupMod{Command: ofproto.GroupModAdd, GroupType: ofproto.GroupTypeAll, GroupID: g.ID, Buckets: buckets}
 }
-
-func hw(m topology.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
 
 // Nicira NXAST_REG_MOVE (experimenter 0x00002320, subtype 6): copies n_bits
 // from one field to another. Plain OpenFlow 1.3 set_field only writes

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"net"
 	"net/netip"
 	"sync"
 	"testing"
@@ -71,6 +72,9 @@ func TestDiffSharedKeyKeepsDeletes(t *testing.T) {
 		t.Errorf("second message %v, want the strict DELETE of in_port=4", del)
 	}
 }
+
+// hw is a MAC as ofproto's field constructors take it.
+func hw(m topology.MAC) net.HardwareAddr { return net.HardwareAddr(m[:]) }
 
 // sentFlowMod is m as the switch reads it.
 func sentFlowMod(t *testing.T, m ofproto.Message) *ofproto.FlowMod {
