@@ -53,14 +53,22 @@ func answerBundleOp(t *testing.T, p *rawPeer, id uint32, want, reply BundleCtrlT
 	p.send(h.XID, &BundleControl{BundleID: id, CtrlType: reply, Flags: bc.Flags})
 }
 
-func TestApplyBundleCommits(t *testing.T) {
-	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+// applyBundleAsync runs ApplyBundle(ms) with a bounded ctx in the
+// background, for the test to play the switch; its error comes on the
+// channel.
+func applyBundleAsync(c *Conn, ms []Message) <-chan error {
 	res := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), testWait)
 		defer cancel()
-		res <- c.ApplyBundle(ctx, threeMods())
+		res <- c.ApplyBundle(ctx, ms)
 	}()
+	return res
+}
+
+func TestApplyBundleCommits(t *testing.T) {
+	c, p, _ := servedRaw(t, ConnOptions{}, nil)
+	res := applyBundleAsync(c, threeMods())
 	id, _, barrier := bundlePeer(t, p, 3)
 	p.send(barrier, &BarrierReply{})
 	answerBundleOp(t, p, id, BundleCommit, BundleCommitReply)
@@ -71,12 +79,7 @@ func TestApplyBundleCommits(t *testing.T) {
 
 func TestApplyBundleDiscardsOnRejectedAdd(t *testing.T) {
 	c, p, _ := servedRaw(t, ConnOptions{}, nil)
-	res := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
-		defer cancel()
-		res <- c.ApplyBundle(ctx, threeMods())
-	}()
+	res := applyBundleAsync(c, threeMods())
 	id, adds, barrier := bundlePeer(t, p, 3)
 	p.send(adds[2], &ErrorMsg{ErrType: ErrTypeBadMatch, Code: 1})
 	p.send(barrier, &BarrierReply{})
@@ -92,12 +95,7 @@ func TestApplyBundleDiscardsOnRejectedAdd(t *testing.T) {
 
 func TestApplyBundleCommitFailure(t *testing.T) {
 	c, p, _ := servedRaw(t, ConnOptions{}, nil)
-	res := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
-		defer cancel()
-		res <- c.ApplyBundle(ctx, threeMods())
-	}()
+	res := applyBundleAsync(c, threeMods())
 	_, _, barrier := bundlePeer(t, p, 3)
 	p.send(barrier, &BarrierReply{})
 	h, _ := p.read()
@@ -120,13 +118,8 @@ func echoes(n int) []Message {
 // A bundle larger than a chunk goes out whole and in order.
 func TestApplyBundleManyChunks(t *testing.T) {
 	c, p, _ := servedRaw(t, ConnOptions{}, nil)
-	res := make(chan error, 1)
 	const n = 3*bundleChunk + 7
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
-		defer cancel()
-		res <- c.ApplyBundle(ctx, echoes(n))
-	}()
+	res := applyBundleAsync(c, echoes(n))
 	id, adds, barrier := bundlePeer(t, p, n)
 	for i := 1; i < len(adds); i++ {
 		if adds[i] <= adds[i-1] {
@@ -145,14 +138,9 @@ func TestApplyBundleManyChunks(t *testing.T) {
 // committed.
 func TestApplyBundleTooLongDiscardsSentPart(t *testing.T) {
 	c, p, _ := servedRaw(t, ConnOptions{}, nil)
-	res := make(chan error, 1)
 	ms := echoes(bundleChunk + 10)
 	ms[len(ms)-1] = &EchoReply{Data: make([]byte, MaxMessageLen)}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), testWait)
-		defer cancel()
-		res <- c.ApplyBundle(ctx, ms)
-	}()
+	res := applyBundleAsync(c, ms)
 	// The first chunk: the open and bundleChunk-1 adds.
 	_, b := p.read()
 	_, m, err := Decode(b)
