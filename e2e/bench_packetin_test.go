@@ -27,7 +27,11 @@ import (
 // window of 64 packet-ins per switch, then latency mode (one at a time per
 // switch) twice: after the usual 1 s warm-up, while loris is still
 // learning, and once every MAC is learned (steady: a 10 s warm-up; the
-// learns that still reach its window are reported as steady-learns).
+// learns that still reach its window are reported as steady-learns),
+// and a storm phase without warm-up, whose window holds every learn. The
+// floor (ofbench.Floor, loris-bench --serve-floor) runs the latency and
+// storm phases too: it sends what loris sends per learn and does nothing
+// else, so the difference is loris's own work.
 // In latency mode the generator runs on one thread (GOMAXPROCS 1), as
 // cbench does: on 2 vCPUs its goroutines spread over both CPUs took CPU
 // from the controller and added their own wake-ups to the measured tail
@@ -72,13 +76,15 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		results := map[string]map[string]ofbench.Result{}
 		for _, peer := range []struct {
 			name  string
+			modes []string
 			start func(b *testing.B, mode string) (addr string, stop func())
 		}{
-			{"os-ken", func(b *testing.B, _ string) (string, func()) { return startOsken(b, app) }},
-			{"loris", func(b *testing.B, mode string) (string, func()) { return startBenchLoris(b, base, mode) }},
+			{"os-ken", []string{"throughput", "latency", "steady"}, func(b *testing.B, _ string) (string, func()) { return startOsken(b, app) }},
+			{"loris", []string{"throughput", "latency", "steady", "storm"}, func(b *testing.B, mode string) (string, func()) { return startBenchLoris(b, base, mode) }},
+			{"floor", []string{"latency", "storm"}, func(b *testing.B, _ string) (string, func()) { return startFloor(b) }},
 		} {
 			results[peer.name] = map[string]ofbench.Result{}
-			for _, mode := range []string{"throughput", "latency", "steady"} {
+			for _, mode := range peer.modes {
 				// Every pass starts a fresh controller with fresh switches,
 				// so each controller sees the same sequence of new MACs.
 				cfg := base
@@ -91,8 +97,11 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 					cfg.Load.Window = 1
 					cfg.Procs = 1
 				}
-				if mode == "steady" {
+				switch mode {
+				case "steady":
 					cfg.Warmup = steadyWarmup
+				case "storm":
+					cfg.Warmup = 0 // every learn in the window
 				}
 				sws, err := ofbench.Connect(context.Background(), cfg)
 				if err != nil {
@@ -130,7 +139,27 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		b.ReportMetric(benchMicros(ls.Percentile(0.5)), "loris-steady-p50-us")
 		b.ReportMetric(benchMicros(ls.Percentile(0.99)), "loris-steady-p99-us")
 		b.ReportMetric(float64(len(ls.FlowModLatencies)), "loris-steady-learns")
+		// What the messages of a learn alone cost (ofbench.Floor), and
+		// what loris's own work adds: the learns' latency while all of
+		// them are learned, and how many of them outlast the 1 s warm-up.
+		fl, fs, lstorm := results["floor"]["latency"], results["floor"]["storm"], loris["storm"]
+		b.ReportMetric(benchMicros(fl.Percentile(0.99)), "floor-p99-us")
+		b.ReportMetric(float64(len(fl.FlowModLatencies)), "floor-learns-after-1s")
+		b.ReportMetric(float64(len(ll.FlowModLatencies)), "loris-learns-after-1s")
+		b.ReportMetric(benchMicros(fs.FlowModPercentile(0.5)), "floor-learn-p50-us")
+		b.ReportMetric(benchMicros(lstorm.FlowModPercentile(0.5)), "loris-learn-p50-us")
+		b.ReportMetric(float64(lstorm.FlowModPercentile(0.5))/float64(fs.FlowModPercentile(0.5)), "loris/floor-learn-p50")
 	}
+}
+
+// startFloor runs loris-bench's floor controller (ofbench.Floor) as a
+// process of its own on loopback, as the controllers run, and returns its
+// address and a function that stops it.
+func startFloor(b *testing.B) (string, func()) {
+	b.Helper()
+	addr := freeLoopbackAddrs(b, 1)[0]
+	stop, _ := startBenchProcess(b, filepath.Join(binDir, "loris-bench"), []string{"--serve-floor", addr}, addr)
+	return addr, stop
 }
 
 // steadyWarmup is the warm-up of the steady latency phase: longer than

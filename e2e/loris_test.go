@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 			// make race: the controller runs under the race detector too.
 			build = append(build, "-race")
 		}
-		cmd := exec.Command("go", append(build, "../cmd/loris-controller", "../cmd/lorisctl")...)
+		cmd := exec.Command("go", append(build, "../cmd/loris-controller", "../cmd/lorisctl", "../cmd/loris-bench")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: building binaries: %v\n%s", err, out)
 			return 1

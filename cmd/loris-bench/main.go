@@ -9,6 +9,10 @@
 // With --loris-api the switches are first registered with a loris
 // controller as hosts, each port as an attachment, so loris treats the
 // packet-ins as coming from its containers.
+//
+// With --serve-floor it is no generator but the other side: a controller
+// that only sends the messages loris sends for each learn (ofbench.Floor),
+// to measure what they alone cost next to what a controller costs.
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/lorispack/loris/cmd/loris-bench/ofbench"
@@ -83,8 +88,20 @@ func run(args []string, stdout io.Writer) error {
 		"as cbench runs, so that the generator's own wake-ups stay out of the latencies, and every CPU in throughput mode")
 	name := fs.String("name", "", "controller name in the report")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	floor := fs.String("serve-floor", "", "serve the floor controller on this address HOST:PORT until interrupted, instead of\n"+
+		"generating load: per new source MAC it only sends what loris sends (--floor-own-flow-mods\n"+
+		"FLOW_MODs and a re-injection to that switch, one FLOW_MOD to every other, a barrier each)")
+	floorOwn := fs.Int("floor-own-flow-mods", 5, "with --serve-floor: FLOW_MODs per learn to the switch that saw the MAC")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *floor != "" {
+		if *floorOwn < 1 {
+			return fmt.Errorf("--floor-own-flow-mods %d: want 1 or more", *floorOwn)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return ofbench.ListenFloor(ctx, *floor, ofbench.FloorConfig{OwnFlowMods: *floorOwn})
 	}
 	cfg := ofbench.RunConfig{
 		Addr: *addr, Switches: *switches, PortsPerSwitch: *ports, DatapathIDBase: *dpidBase,
