@@ -29,9 +29,10 @@ import (
 // learning, and once every MAC is learned (steady: a 10 s warm-up; the
 // learns that still reach its window are reported as steady-learns),
 // and a storm phase without warm-up, whose window holds every learn. The
-// floor (ofbench.Floor, loris-bench --serve-floor) runs the latency and
-// storm phases too: it sends what loris sends per learn and does nothing
-// else, so the difference is loris's own work.
+// floor (ofbench.Floor, loris-bench --serve-floor) runs the latency,
+// steady and storm phases too: it sends what loris sends per learn and
+// does nothing else, so the difference is loris's own work, measured in
+// the same minutes.
 // In latency mode the generator runs on one thread (GOMAXPROCS 1), as
 // cbench does: on 2 vCPUs its goroutines spread over both CPUs took CPU
 // from the controller and added their own wake-ups to the measured tail
@@ -81,7 +82,7 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		}{
 			{"os-ken", []string{"throughput", "latency", "steady"}, func(b *testing.B, _ string) (string, func()) { return startOsken(b, app) }},
 			{"loris", []string{"throughput", "latency", "steady", "storm"}, func(b *testing.B, mode string) (string, func()) { return startBenchLoris(b, base, mode) }},
-			{"floor", []string{"latency", "storm"}, func(b *testing.B, _ string) (string, func()) { return startFloor(b) }},
+			{"floor", []string{"latency", "steady", "storm"}, func(b *testing.B, _ string) (string, func()) { return startFloor(b) }},
 		} {
 			results[peer.name] = map[string]ofbench.Result{}
 			for _, mode := range peer.modes {
@@ -144,6 +145,11 @@ func BenchmarkPacketInSideBySide(b *testing.B) {
 		// them are learned, and how many of them outlast the 1 s warm-up.
 		fl, fs, lstorm := results["floor"]["latency"], results["floor"]["storm"], loris["storm"]
 		b.ReportMetric(benchMicros(fl.Percentile(0.99)), "floor-p99-us")
+		// The floor's steady state is the machine's own tail in the
+		// same minutes: loris's over it is what loris adds.
+		fsteady := results["floor"]["steady"]
+		b.ReportMetric(benchMicros(fsteady.Percentile(0.99)), "floor-steady-p99-us")
+		b.ReportMetric(float64(ls.Percentile(0.99))/float64(fsteady.Percentile(0.99)), "loris/floor-steady-p99")
 		b.ReportMetric(float64(len(fl.FlowModLatencies)), "floor-learns-after-1s")
 		b.ReportMetric(float64(len(ll.FlowModLatencies)), "loris-learns-after-1s")
 		b.ReportMetric(benchMicros(fs.FlowModPercentile(0.5)), "floor-learn-p50-us")
